@@ -1,0 +1,385 @@
+"""The Mesa model: the corridor map, the four roles, and the order of events in a month."""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+from mesa.discrete_space import Cell, OrthogonalMooreGrid
+from scipy import ndimage, sparse
+from scipy.sparse import csgraph
+
+from .agents import Cartel, EnforcementUnit, Gang, Migrant, MigrantState
+from .flows import Commodity, Ledger, Shipment
+from .geography import CorridorMap, haversine_km
+from .metrics import Recorder
+from .policy import STRATEGIES, PolicySchedule, Settings
+from .routing import Mode, RoutingGraph
+from .scenario import Scenario
+
+_GRAPHS: dict[tuple, RoutingGraph] = {}
+
+
+def routing_graph(cmap: CorridorMap, scenario: Scenario) -> RoutingGraph:
+    """The static graph is shared by models on the same map (e.g. a run and its counterfactual)."""
+    r = scenario.routing
+    key = (str(cmap.path), id(cmap), r.air_max_range_km, r.max_offshore_km)
+    if key not in _GRAPHS:
+        _GRAPHS.clear()
+        _GRAPHS[key] = RoutingGraph(cmap, r.air_max_range_km, r.max_offshore_km)
+    return _GRAPHS[key]
+
+
+class CorridorModel(mesa.Model):
+    """Cartels, gangs, enforcement and migrants on the corridor map; one step = one month."""
+
+    def __init__(self, scenario: Scenario, cmap: CorridorMap, seed: int | None = None):
+        seed = scenario.scenario.seed if seed is None else seed
+        super().__init__(rng=seed)
+        self.seed = seed
+        self.config = scenario
+        self.cmap = cmap
+        self.month = 0
+        w, h = cmap.shape
+        # a private Cell subclass: Mesa attaches property accessors to the cell class, and
+        # two models in one process (a run and its counterfactual) must not share them
+        cell_cls = type("CorridorCell", (Cell,), {})
+        self.grid = OrthogonalMooreGrid((w, h), torus=False, random=self.random, cell_klass=cell_cls)
+        for name in ("coverage", "cocaine_flow", "violence", "gang_strength", "perceived_risk"):
+            self.grid.create_property_layer(name, 0.0, dtype=float)
+        self.graph = routing_graph(cmap, scenario)
+        g = self.graph
+        r = scenario.routing
+        self.cost_per_km = np.array([r.land_cost_per_km, r.sea_cost_per_km, r.air_cost_per_km])
+        self.schedule = PolicySchedule(scenario, cmap)
+        self.settings: Settings | None = None
+        self.ledger = Ledger()
+
+        # per-node constants
+        self.node_country = cmap.country.ravel().astype(np.int64)
+        self.node_land = cmap.land.ravel()
+        self.country_bits = np.where(self.node_land, np.left_shift(1, self.node_country), 0).astype(np.int64)
+        self.cell_km = cmap.cell_km()
+        self._disk = self._kernel(scenario.detection.coverage_radius_km)
+        self.unit_reach = 8  # cells a unit can move in a month (~220 km)
+
+        # cartels
+        self.cartels: list[Cartel] = []
+        for i, spec in enumerate(scenario.cartel):
+            srcs = [g.node(cmap.feature(n).cell) for n in spec.sources + spec.airstrips]
+            ports = [g.node(cmap.feature(n).cell) for n in spec.ports_of_entry]
+            c = Cartel(self, i, spec, np.array(sorted(set(srcs))), np.array(sorted(set(ports))))
+            for code in spec.plazas:
+                c.plaza[cmap.mask(code).ravel()] = 1.0
+            self.cartels.append(c)
+        self._ship_acc = np.zeros(len(self.cartels))
+
+        # gangs
+        self.gangs: list[Gang] = []
+        for i, spec in enumerate(scenario.gang):
+            f = cmap.feature(spec.home)
+            home = f.cell if f else self._centroid(cmap.mask(spec.home) & cmap.land)
+            self.gangs.append(Gang(self, i, spec, home))
+        self.biodiversity = [g.node(f.cell) for f in cmap.features_of("biodiversity")]
+
+        # migrants: targets are Mexican-side cells touching the destination's land
+        dest = g.routable == False  # noqa: E712  (land of the destination country)
+        dest &= cmap.land
+        near_dest = ndimage.binary_dilation(dest, structure=np.ones((3, 3), bool))
+        self.at_border = (near_dest & g.routable & cmap.land).ravel()
+        self.migrant_origins = [cmap.feature(o.name).cell for o in scenario.migrants.origins]
+        self._mig_acc = np.zeros(len(self.migrant_origins))
+        self.migrant_hops = max(1, int(round(scenario.migrants.speed_km_per_step / self.cell_km)))
+        self.migrant_counts = {s: 0 for s in MigrantState}
+        self.migrants: list[Migrant] = []
+
+        # fields the agents read
+        self.recent_seizures = np.zeros((w, h))
+        self.observed_flow = np.zeros((w, h))
+        self.gang_fee_per_km = np.zeros(g.n)
+        self.recorder = Recorder(self)
+        self._gang_fields()
+        self._apply_settings(force=True)
+
+    # ----- helpers -------------------------------------------------------------------
+    def _kernel(self, radius_km: float) -> np.ndarray:
+        r = max(0, int(radius_km // self.cell_km))
+        yy, xx = np.mgrid[-r:r + 1, -r:r + 1]
+        return (xx ** 2 + yy ** 2 <= r * r + 1e-9).astype(float)
+
+    def _centroid(self, mask: np.ndarray) -> tuple[int, int]:
+        xs, ys = np.nonzero(mask)
+        k = int(np.argmin((xs - xs.mean()) ** 2 + (ys - ys.mean()) ** 2))
+        return int(xs[k]), int(ys[k])
+
+    def km_from(self, cell: tuple[int, int]) -> np.ndarray:
+        cm = self.cmap
+        return haversine_km(cm.lat[cell], cm.lon[cell], cm.lat, cm.lon)
+
+    def smooth_nodes(self, values: np.ndarray) -> np.ndarray:
+        """Spread node values to the 8 neighbours (risk is felt around a seizure)."""
+        grid = values.reshape(self.cmap.shape)
+        return ndimage.convolve(grid, np.ones((3, 3)), mode="constant").ravel()
+
+    def level(self, lever: str) -> np.ndarray:
+        """Per-cell level of a numeric lever in force this month, [x, y]."""
+        return self._levels[lever]
+
+    # ----- policy --------------------------------------------------------------------
+    def _apply_settings(self, force: bool = False) -> None:
+        s = self.schedule.at(self.month)
+        if not force and self.settings is not None and s.key == self.settings.key:
+            return
+        self.settings = s
+        jur = self.cmap.jur
+        self._levels = {k: v[jur] for k, v in s.levels.items()}
+        self._coop = s.cooperation[jur]
+        # where each pool's units may go: its own area, plus partners' when it cooperates
+        self._allowed: dict[str, np.ndarray] = {}
+        self._pool_strategy: dict[str, int] = {}
+        for pool in self.schedule.pools:
+            own = self.cmap.mask(pool) & self.graph.routable
+            idx = self.schedule._members(pool)
+            coop = bool(s.cooperation[idx].any()) if len(idx) else False
+            self._allowed[pool] = own | (self._coop & self.graph.routable) if coop else own
+            self._pool_strategy[pool] = int(s.strategy[idx[0]]) if len(idx) else 0
+        self._resize_pools(s.pool_units)
+        self._migrant_routes()
+
+    def _resize_pools(self, targets: dict[str, int]) -> None:
+        units = {p: [] for p in targets}
+        for u in self.agents_by_type.get(EnforcementUnit, []):
+            units[u.pool].append(u)
+        for pool, want in targets.items():
+            have = sorted(units[pool], key=lambda a: a.unique_id)
+            for u in have[want:]:          # the newest units are withdrawn first
+                u.remove()
+            own = np.argwhere(self.cmap.mask(pool) & self.graph.routable)
+            if len(own) == 0:
+                continue
+            for _ in range(want - len(have)):
+                x, y = own[self.rng.integers(len(own))]
+                EnforcementUnit(self, pool, self.grid[(int(x), int(y))])
+
+    def _migrant_routes(self) -> None:
+        """Next hop toward the border for the direct and the smugglers' route."""
+        g = self.graph
+        land = g.mode == Mode.LAND
+        me = self.level("migration_enforcement").ravel()
+        gang = self.grid.gang_strength.data.ravel() > 0
+        km = g.km[land]
+        dst = g.dst[land]
+        direct = km * (1.0 + 4.0 * me[dst])
+        smug = km * (1.0 + 0.5 * me[dst]) * np.where(gang[dst], 0.6, 1.0)
+        targets = np.flatnonzero(self.at_border)
+        self.migrant_next = []
+        if len(targets) == 0:       # a map without a destination border: nobody can move
+            self.migrant_next = [np.full(g.n, -9999), np.full(g.n, -9999)]
+            return
+        for w in (direct, smug):
+            # search from the border over reversed edges: predecessor = next hop northward
+            mat = sparse.csr_matrix((w, (dst, g.src[land])), shape=(g.n, g.n))
+            _, pred, _ = csgraph.dijkstra(mat, directed=True, indices=targets, min_only=True,
+                                          return_predecessors=True)
+            self.migrant_next.append(pred)
+
+    # ----- the month -----------------------------------------------------------------
+    def step(self) -> None:
+        """One month, in the order events happen."""
+        self._apply_settings()
+        if self.month % 12 == 0 and self.month:
+            self._migrant_routes()   # smugglers follow gang territory as it grows or shrinks
+        self._enforcement_phase()
+        self._gang_fields()
+        self._cartel_phase()
+        events = self._transport_phase()
+        self._learning_phase(events)
+        self._migrant_phase()
+        violence = self._violence_phase(events)
+        self._settle_gangs()
+        self.recorder.collect(events, violence)
+        self.month += 1
+
+    def _enforcement_phase(self) -> None:
+        units = list(self.agents_by_type.get(EnforcementUnit, []))
+        corruption = self.level("corruption")
+        for u in units:
+            u.move(STRATEGIES[self._pool_strategy[u.pool]], self._allowed[u.pool], self.unit_reach)
+        w, h = self.cmap.shape
+        clean = np.zeros((w, h))
+        total = np.zeros((w, h))
+        bribe_draw = self.rng.random(len(units))
+        for u, d in zip(units, bribe_draw):
+            x, y = u.cell.coordinate
+            u.bribed = bool(d < corruption[x, y])
+            total[x, y] += 1
+            if not u.bribed:
+                clean[x, y] += 1
+        self.coverage = ndimage.convolve(clean, self._disk, mode="constant")
+        self.coverage_all = ndimage.convolve(total, self._disk, mode="constant")
+        self.grid.coverage.data[:] = self.coverage
+
+    def _gang_fields(self) -> None:
+        strength = np.zeros(self.cmap.shape)
+        fee = np.zeros(self.cmap.shape)
+        for gg in self.gangs:
+            strength = np.where(gg.territory, np.maximum(strength, gg.strength), strength)
+            fee = np.where(gg.territory, np.maximum(fee, gg.spec.fee_per_km), fee)
+        self.grid.gang_strength.data[:] = strength
+        self.gang_fee_per_km = fee.ravel()
+
+    def _cartel_phase(self) -> None:
+        r = self.config.routing
+        seen = r.enforcement_awareness * self.smooth_nodes(self.coverage.ravel()) / 9.0
+        all_plaza = sum(c.plaza for c in self.cartels)
+        demand = self.settings.us_demand
+        for c in self.cartels:
+            rival = r.rival_plaza_fee * np.clip(all_plaza - c.plaza, 0, 1)
+            c.plan(seen, rival)
+        self.grid.perceived_risk.data[:] = (sum(c.learned_risk for c in self.cartels)
+                                            / max(len(self.cartels), 1)).reshape(self.cmap.shape)
+        for c in self.cartels:
+            self._ship_acc[c.index] += c.spec.shipments_per_step * demand
+            n = int(self._ship_acc[c.index])
+            self._ship_acc[c.index] -= n
+            if not c.routes or n == 0:
+                continue
+            picks = self.rng.choice(len(c.routes), size=n, p=c.route_p)
+            for k in picks:
+                route = c.routes[k]
+                self.ledger.ship(Shipment(Commodity.COCAINE, c.index, c.spec.tonnes_per_shipment, route))
+                if c.spec.arms_per_tonne > 0:
+                    self.ledger.ship(Shipment(Commodity.ARMS, c.index,
+                                              c.spec.arms_per_tonne * c.spec.tonnes_per_shipment,
+                                              route.reversed(self.graph)))
+        self._wildlife()
+
+    def _wildlife(self) -> None:
+        """Gangs move wildlife from the nearest biodiversity area to the nearest port of entry."""
+        movers = [gg for gg in self.gangs if gg.spec.wildlife_per_step > 0]
+        if not movers or not self.biodiversity:
+            return
+        g, r = self.graph, self.config.routing
+        seen = r.enforcement_awareness * self.coverage.ravel()
+        premium = np.clip((seen / r.risk_threshold) ** 2, 1.0, r.max_premium)
+        weights = g.edge_weights(self.cost_per_km, premium, np.zeros(g.n), r.mode_change_cost)
+        bio = np.array(sorted(set(self.biodiversity)))
+        dist, pred = g.search(weights, bio)
+        ports = np.array(sorted({g.node(f.cell) for f in self.cmap.features_of("port_of_entry")}))
+        for gg in movers:
+            home_km = self.km_from(gg.home).ravel()[bio]
+            i = int(np.argmin(home_km))
+            t = ports[int(np.argmin(dist[i, ports]))]
+            if not np.isfinite(dist[i, t]):
+                continue
+            route = g.path(pred[i], int(bio[i]), int(t), float(dist[i, t]))
+            self.ledger.ship(Shipment(Commodity.WILDLIFE, -1 - gg.index, gg.spec.wildlife_per_step, route))
+
+    def _transport_phase(self):
+        g, d = self.graph, self.config.detection
+        det = np.array([d.land, d.sea, d.air])
+        cov = self.coverage.ravel()
+        base = det[g.mode] * cov[g.dst]
+        wl = self.level("wildlife_training").ravel()[g.dst]
+        ac = self.level("arms_control").ravel()[g.dst]
+        hazard = np.stack([base,
+                           base * d.arms * (1.0 + d.arms_control_gain * ac),
+                           base * d.wildlife * (1.0 + d.wildlife_training_gain * wl)])
+        final = np.array([d.port_of_entry, 0.0, d.port_of_entry * d.wildlife])
+        self.step_flow = np.zeros((len(Commodity), g.n))
+        self.step_flow_by_cartel = np.zeros((len(self.cartels), g.n))
+        # per-cartel flow is needed for plazas and contests: advance cartel loads separately
+        ev = self.ledger.advance(self.config.routing.speed_km_per_step, hazard, final,
+                                 self.country_bits, self.step_flow, self.rng,
+                                 owner_flow=self.step_flow_by_cartel)
+        self.grid.cocaine_flow.data[:] = self.step_flow[Commodity.COCAINE].reshape(self.cmap.shape)
+        return ev
+
+    def _learning_phase(self, ev) -> None:
+        r = self.config.routing
+        by_cartel = [[] for _ in self.cartels]
+        seiz = np.zeros(self.graph.n)
+        for com, owner, node, vol in ev.seizures:
+            seiz[node] += 1
+            if com != Commodity.WILDLIFE and owner >= 0:
+                by_cartel[owner].append(node)
+        for c, nodes in zip(self.cartels, by_cartel):
+            c.learn(nodes, r.risk_decay, r.seizure_risk)
+            tot = self.step_flow_by_cartel[c.index].sum()
+            if tot > 0:
+                c.update_plazas(self.step_flow_by_cartel[c.index] / self.step_flow_by_cartel[c.index].max())
+        self.step_seizures = seiz.reshape(self.cmap.shape)
+        # enforcement keeps a short memory of where it seized and where loads were seen
+        self.recent_seizures = 0.5 * self.recent_seizures + self.step_seizures
+        flow = self.step_flow[Commodity.COCAINE].reshape(self.cmap.shape)
+        seen = flow * (self._coop | (self.coverage > 0))
+        self.observed_flow = 0.5 * self.observed_flow + seen
+
+    def _migrant_phase(self) -> None:
+        mg = self.config.migrants
+        me = self.level("migration_enforcement")
+        gs = self.grid.gang_strength.data
+        law = self.level("trafficking_law")
+        self.detain_p = 1.0 - np.exp(-mg.detention * me * (1 + self.coverage_all / 10.0))
+        self.traffick_p = 1.0 - np.exp(-mg.trafficking * gs * (1.0 - mg.trafficking_law_effect * law))
+        self.rescue_p = 1.0 - np.exp(-mg.rescue * self.level("victim_services")
+                                     * np.minimum(self.coverage_all, 1.0))
+        for i, cell in enumerate(self.migrant_origins):
+            self._mig_acc[i] += mg.origins[i].agents_per_step
+            n = int(self._mig_acc[i])
+            self._mig_acc[i] -= n
+            x, y = cell
+            push = mg.smuggler_share * (1.0 + mg.smuggler_response * me[x, y])
+            smuggled = self.rng.random(n) < min(push, 1.0)
+            for s in smuggled:
+                self.migrants.append(Migrant(self, self.grid[cell], i, bool(s)))
+                self.migrant_counts[MigrantState.TRAVELLING] += 1
+        still = []
+        order = self.rng.permutation(len(self.migrants))
+        for k in order:
+            a = self.migrants[k]
+            before = a.state
+            a.step()
+            if a.state != before:
+                self.migrant_counts[before] -= 1
+                self.migrant_counts[a.state] += 1
+            if a.state in (MigrantState.TRAVELLING, MigrantState.TRAFFICKED):
+                still.append(a)
+            else:
+                a.remove()   # finished journeys leave the grid; the counts keep them
+        still.sort(key=lambda a: a.unique_id)
+        self.migrants = still
+
+    def _violence_phase(self, ev) -> np.ndarray:
+        v = self.config.violence
+        shape = self.cmap.shape
+        active = (self.step_flow_by_cartel > 0).sum(axis=0).reshape(shape)
+        contested = np.maximum(active - 1, 0)
+        gs = self.grid.gang_strength.data
+        busy = (self.step_flow[Commodity.COCAINE].reshape(shape) > 0) | (gs > 0)
+        lam = v.contest * contested + v.seizure * self.step_seizures + v.gang * gs * busy
+        events = self.rng.poisson(lam).astype(float)
+        self.grid.violence.data[:] = events
+        return events
+
+    def _settle_gangs(self) -> None:
+        flow = self.step_flow[Commodity.COCAINE].reshape(self.cmap.shape)
+        for gg in self.gangs:
+            t = gg.territory
+            transit = float(flow[t].max()) if t.any() else 0.0
+            gg.settle(transit, float(self.coverage[t].sum()) if t.any() else 0.0)
+
+    # ----- queries -------------------------------------------------------------------
+    def invariant_gaps(self) -> np.ndarray:
+        """shipped - delivered - seized - in_transit per commodity (zero up to rounding)."""
+        L = self.ledger
+        return L.shipped - L.delivered - L.seized - L.in_transit()
+
+    def migrants_spawned(self) -> int:
+        return int(sum(self.migrant_counts.values()))
+
+
+def month_label(scenario: Scenario, step: int) -> str:
+    y, m = map(int, scenario.scenario.start_month.split("-"))
+    k = (y * 12 + m - 1) + step
+    return f"{k // 12:04d}-{k % 12 + 1:02d}"
+

@@ -1,0 +1,152 @@
+"""What a run measures: one row per month, per-cell flow per month, and the summary.
+
+The recorder keeps arrays during the run and builds the DataFrame once at the end. The
+summary functions read only those outputs, so they work the same on a live model and on
+files saved by an earlier run.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .agents import EnforcementUnit, MigrantState
+from .flows import Commodity
+
+CENTRAL_AMERICA = ("GT", "BZ", "HN", "SV", "NI", "CR", "PA")
+
+
+class Recorder:
+    def __init__(self, model):
+        self.model = model
+        self.rows: list[dict] = []
+        self.cell_flow: list[np.ndarray] = []      # cocaine t per cell per month (float32)
+        self.cell_seizures: list[np.ndarray] = []
+        self.cell_violence: list[np.ndarray] = []
+        cm = model.cmap
+        self.countries = [c for c in cm.country_codes if c != "INTL"]
+
+    def collect(self, ev, violence: np.ndarray) -> None:
+        m = self.model
+        L = m.ledger
+        transit = L.in_transit()
+        row: dict = {"step": m.month}
+        for c in Commodity:
+            name = c.name.lower()
+            row[f"{name}_shipped"] = L.shipped[c]
+            row[f"{name}_delivered"] = L.delivered[c]
+            row[f"{name}_seized"] = L.seized[c]
+            row[f"{name}_in_transit"] = transit[c]
+        flow = m.step_flow[Commodity.COCAINE]
+        row["active_cells"] = int((flow > 0).sum())
+        row["route_entropy"] = entropy(flow)
+        # transit volume by country, from loads that finished this month (delivered or seized)
+        done = [(v, bits) for com, _, v, bits in ev.delivered if com == Commodity.COCAINE]
+        done += [(v, bits) for com, v, bits in ev.seized_done if com == Commodity.COCAINE]
+        row["cocaine_completed"] = float(sum(v for v, _ in done))
+        cm = m.cmap
+        for ci, code in enumerate(cm.country_codes):
+            if code == "INTL":
+                continue
+            row[f"transit_{code}"] = float(sum(v for v, bits in done if bits >> ci & 1))
+        ca_bits = sum(1 << ci for ci, c in enumerate(cm.country_codes) if c in CENTRAL_AMERICA)
+        row["central_america_completed"] = float(sum(v for v, bits in done if bits & ca_bits))
+        vc = np.bincount(m.node_country, weights=violence.ravel(), minlength=len(cm.country_codes))
+        for ci, code in enumerate(cm.country_codes):
+            if code != "INTL":
+                row[f"violence_{code}"] = float(vc[ci])
+        for s in MigrantState:
+            row[f"migrants_{s.name.lower()}"] = m.migrant_counts[s]
+        units = m.agents_by_type.get(EnforcementUnit, [])
+        row["enforcement_units"] = len(units)
+        row["bribed_units"] = sum(1 for u in units if u.bribed)
+        row["gang_strength"] = float(sum(g.strength for g in m.gangs))
+        self.rows.append(row)
+        shape = cm.shape
+        self.cell_flow.append(flow.reshape(shape).astype(np.float32))
+        self.cell_seizures.append(m.step_seizures.astype(np.float32))
+        self.cell_violence.append(violence.astype(np.float32))
+
+    def timeseries(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows)
+
+    def cells(self) -> dict[str, np.ndarray]:
+        """Per-month cell arrays [month, x, y]."""
+        return {"cocaine_flow": np.stack(self.cell_flow), "seizures": np.stack(self.cell_seizures),
+                "violence": np.stack(self.cell_violence)}
+
+
+def entropy(flow: np.ndarray) -> float:
+    """Shannon entropy (nats) of the distribution of flow over cells: route spread."""
+    tot = flow.sum()
+    if tot <= 0:
+        return 0.0
+    p = flow[flow > 0] / tot
+    return float(-(p * np.log(p)).sum())
+
+
+def window_sum(cells: np.ndarray, window: tuple[int, int]) -> np.ndarray:
+    a, b = window
+    return cells[a:b].sum(axis=0)
+
+
+def summarize(ts: pd.DataFrame, cells: dict, window: tuple[int, int]) -> dict:
+    """Headline numbers of one run. Flows and shares are over `window` [start, end)."""
+    last = ts.iloc[-1]
+    a, b = window
+    w = ts[(ts.step >= a) & (ts.step < b)]
+    countries = [c[len("transit_"):] for c in ts.columns if c.startswith("transit_")]
+    completed = float(w.cocaine_completed.sum())
+    share = {c: (float(w[f"transit_{c}"].sum()) / completed if completed > 0 else 0.0) for c in countries}
+    flow = window_sum(cells["cocaine_flow"], window)
+    delivered_w = float(w.cocaine_delivered.iloc[-1] - (ts.cocaine_delivered[ts.step == a - 1].sum() if a > 0 else 0.0))
+    return {
+        "window": {"start": a, "end": b},
+        "cocaine": {k: float(last[f"cocaine_{k}"]) for k in ("shipped", "delivered", "seized", "in_transit")},
+        "cocaine_in_window": {"delivered": delivered_w,
+                              "seized": float(w.cocaine_seized.iloc[-1] - (ts.cocaine_seized[ts.step == a - 1].sum() if a > 0 else 0.0))},
+        "arms": {k: float(last[f"arms_{k}"]) for k in ("shipped", "delivered", "seized", "in_transit")},
+        "wildlife": {k: float(last[f"wildlife_{k}"]) for k in ("shipped", "delivered", "seized", "in_transit")},
+        "transit_share": {c: round(v, 6) for c, v in sorted(share.items(), key=lambda kv: -kv[1])},
+        "central_america_share": round(central_america_share(w), 6),
+        "route_entropy": round(entropy(flow), 6),
+        "active_cells": round(float(w.active_cells.mean()), 3),
+        "violence": {c[len("violence_"):]: float(w[c].sum()) for c in ts.columns if c.startswith("violence_")},
+        "migrants": {s.name.lower(): int(last[f"migrants_{s.name.lower()}"])
+                     for s in (MigrantState.ARRIVED, MigrantState.TRAFFICKED, MigrantState.RESCUED,
+                               MigrantState.RETURNED, MigrantState.TRAVELLING)},
+    }
+
+
+def central_america_share(w: pd.DataFrame) -> float:
+    """Share of finished cocaine loads that crossed at least one Central American country."""
+    done = w.cocaine_completed.sum()
+    return float(w.central_america_completed.sum() / done) if done > 0 else 0.0
+
+
+def displacement(sc_cells: dict, cf_cells: dict, targeted: np.ndarray, window: tuple[int, int],
+                 sc_summary: dict, cf_summary: dict) -> dict:
+    """Flow lost inside targeted jurisdictions vs gained elsewhere, against the counterfactual.
+
+    Flows are tonne-cells: tonnes of cocaine passing through each cell, summed over cells
+    and months of the window (proportional to tonne-km on a regular grid).
+    """
+    sc = window_sum(sc_cells["cocaine_flow"], window)
+    cf = window_sum(cf_cells["cocaine_flow"], window)
+    diff = sc - cf
+    lost = float(-diff[targeted].sum())
+    gained = float(diff[~targeted].sum())
+    cf_t = float(cf[targeted].sum())
+    d_sc = sc_summary["cocaine_in_window"]["delivered"]
+    d_cf = cf_summary["cocaine_in_window"]["delivered"]
+    return {
+        "targeted_flow_counterfactual": cf_t,
+        "targeted_flow": float(sc[targeted].sum()),
+        "flow_lost_targeted": lost,
+        "flow_gained_elsewhere": gained,
+        "ratio": (gained / lost) if lost > 0 else None,
+        "targeted_flow_change_pct": (100.0 * -lost / cf_t) if cf_t > 0 else None,
+        "delivered_change": d_sc - d_cf,
+        "delivered_change_pct": (100.0 * (d_sc - d_cf) / d_cf) if d_cf > 0 else None,
+        "central_america_share_change": sc_summary["central_america_share"] - cf_summary["central_america_share"],
+    }

@@ -1,0 +1,122 @@
+"""Jurisdiction settings and the policy schedule: which lever holds where, month by month.
+
+Settings resolve from general to specific: built-in defaults, then the scenario's
+`[jurisdictions.default]`, then a country's table, then a sub-national table (MX-SIN,
+GT-PE …). Policy rows then apply in file order while `start <= month < end`, like Flee's
+time-windowed closures. The result is plain arrays indexed by jurisdiction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .geography import INTL, CorridorMap
+from .scenario import JURISDICTION_DEFAULTS, Scenario, Strategy
+
+NUMERIC_LEVERS = ("corruption", "victim_services", "wildlife_training", "migration_enforcement",
+                  "trafficking_law", "arms_control")
+STRATEGIES = list(Strategy)
+
+
+@dataclass
+class Settings:
+    """Lever values in force in one month. Arrays are indexed by jurisdiction index."""
+
+    levels: dict[str, np.ndarray]          # numeric levers, float per jurisdiction
+    strategy: np.ndarray                   # int index into STRATEGIES per jurisdiction
+    cooperation: np.ndarray                # bool per jurisdiction
+    pool_units: dict[str, int]             # enforcement pool code -> units fielded
+    us_demand: float
+    key: tuple                             # identity of this combination (for caching)
+
+
+class PolicySchedule:
+    def __init__(self, scenario: Scenario, cmap: CorridorMap):
+        self.sc = scenario
+        self.cmap = cmap
+        codes = cmap.jurisdiction_codes
+        self.n = len(codes)
+        self._cache: dict[tuple, Settings] = {}
+        # Every code that fields units is an enforcement pool; policy targets may add pools.
+        pools = [c for c, j in scenario.jurisdictions.items()
+                 if c != "default" and j.enforcement_units is not None]
+        for p in scenario.policy:
+            if p.lever == "enforcement_units":
+                pools += [t for t in p.target if t not in pools]
+        self.pools = sorted(set(pools), key=lambda c: (c.count("-"), c))
+
+    def _members(self, code: str) -> np.ndarray:
+        """Jurisdiction indices a code covers (a country covers its sub-regions)."""
+        cm = self.cmap
+        return np.array([i for i, c in enumerate(cm.jurisdiction_codes)
+                         if c == code or cm.jurisdiction_country[i] == code], dtype=int)
+
+    def active(self, month: int) -> tuple[int, ...]:
+        return tuple(i for i, p in enumerate(self.sc.policy)
+                     if p.start <= month and (p.end is None or month < p.end))
+
+    def at(self, month: int) -> Settings:
+        key = self.active(month)
+        if key not in self._cache:
+            self._cache[key] = self._build(key)
+        return self._cache[key]
+
+    def _build(self, active: tuple[int, ...]) -> Settings:
+        sc = self.sc
+        base = dict(JURISDICTION_DEFAULTS)
+        if "default" in sc.jurisdictions:
+            base.update(sc.jurisdictions["default"].model_dump(exclude_none=True))
+        levels = {k: np.full(self.n, float(base[k])) for k in NUMERIC_LEVERS}
+        strategy = np.full(self.n, STRATEGIES.index(Strategy(base["strategy"])))
+        coop = np.full(self.n, bool(base["cooperation"]))
+        # general before specific: countries, then sub-regions
+        for code in sorted((c for c in sc.jurisdictions if c != "default"), key=lambda c: c.count("-")):
+            idx = self._members(code)
+            for k, v in sc.jurisdictions[code].model_dump(exclude_none=True).items():
+                if k in NUMERIC_LEVERS:
+                    levels[k][idx] = v
+                elif k == "strategy":
+                    strategy[idx] = STRATEGIES.index(Strategy(v))
+                elif k == "cooperation":
+                    coop[idx] = v
+        units = {c: float((sc.jurisdictions.get(c) and sc.jurisdictions[c].enforcement_units) or 0.0)
+                 for c in self.pools}
+        demand = sc.us_demand
+        for i in active:
+            p = sc.policy[i]
+            if p.lever == "us_demand":
+                demand = demand * p.value if p.operation == "multiply" else float(p.value)
+                continue
+            for t in p.target:
+                idx = self._members(t)
+                if p.lever == "enforcement_units":
+                    for pool in self.pools:
+                        if pool == t or self.cmap_country(pool) == t:
+                            units[pool] = units[pool] * p.value if p.operation == "multiply" else float(p.value)
+                elif p.lever == "strategy":
+                    strategy[idx] = STRATEGIES.index(Strategy(p.value))
+                elif p.lever == "cooperation":
+                    coop[idx] = bool(p.value)
+                else:
+                    arr = levels[p.lever]
+                    arr[idx] = np.clip(arr[idx] * p.value if p.operation == "multiply" else p.value, 0, 1)
+        intl = self.cmap.jurisdiction_codes.index(INTL)
+        coop[intl] = True  # international waters are open to any cooperating navy
+        return Settings(levels=levels, strategy=strategy, cooperation=coop,
+                        pool_units={c: int(round(u)) for c, u in units.items()},
+                        us_demand=float(demand), key=active)
+
+    def cmap_country(self, code: str) -> str:
+        cm = self.cmap
+        if code in cm.jurisdiction_codes:
+            return cm.jurisdiction_country[cm.jurisdiction_codes.index(code)]
+        return code
+
+    def targeted_codes(self) -> list[str]:
+        """Jurisdictions any policy row names (for displacement measures)."""
+        out: list[str] = []
+        for p in self.sc.policy:
+            out += [t for t in p.target if t not in out]
+        return out

@@ -1,0 +1,148 @@
+"""The routing graph: cells joined by land, sea and air edges, searched with scipy.
+
+The graph's structure never changes during a run; only edge weights do. Weights are a
+numpy expression over edge arrays (transport cost × risk premium + fees), written into
+the CSR matrix's data array in place, so a replan costs one vectorised update plus one
+Dijkstra search per cartel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+import numpy as np
+from scipy import ndimage, sparse
+from scipy.sparse import csgraph
+
+from .geography import EARTH_KM_PER_DEG, CorridorMap, haversine_km
+
+DESTINATION_COUNTRY = "US"   # loads end at ports of entry on its border; its land is not routable
+
+
+class Mode(IntEnum):
+    LAND = 0
+    SEA = 1
+    AIR = 2
+
+
+@dataclass
+class Route:
+    """One path from a source to a port of entry, as node and edge indices."""
+
+    nodes: np.ndarray      # node ids, first = source
+    edges: np.ndarray      # edge ids, len(nodes) - 1
+    cum_km: np.ndarray     # distance from the start at each node
+    cost: float
+
+    @property
+    def km(self) -> float:
+        return float(self.cum_km[-1])
+
+    def reversed(self, graph: "RoutingGraph") -> "Route":
+        """The same path run backwards (arms go south along cocaine routes)."""
+        nodes = self.nodes[::-1].copy()
+        return graph.route_from_nodes(nodes, self.cost)
+
+
+class RoutingGraph:
+    """Static graph of routable cells; node id = x * height + y."""
+
+    def __init__(self, cmap: CorridorMap, air_max_range_km: float, max_offshore_km: float):
+        self.cmap = cmap
+        w, h = cmap.shape
+        self.shape = (w, h)
+        self.n = w * h
+        land = cmap.land
+        dest = cmap.country_codes.index(DESTINATION_COUNTRY) if DESTINATION_COUNTRY in cmap.country_codes else -1
+        offshore_cells = ndimage.distance_transform_edt(~land) * cmap.res * EARTH_KM_PER_DEG
+        routable = (land & (cmap.country != dest)) | (~land & (offshore_cells <= max_offshore_km))
+        self.routable = routable
+
+        src, dst = [], []
+        for dx, dy in ((1, 0), (0, 1), (1, 1), (1, -1)):
+            a = routable[max(0, -dx):w - max(0, dx), max(0, -dy):h - max(0, dy)]
+            xs, ys = np.nonzero(a)
+            xs = xs + max(0, -dx)
+            ys = ys + max(0, -dy)
+            ok = routable[xs + dx, ys + dy]
+            u = xs[ok] * h + ys[ok]
+            v = (xs[ok] + dx) * h + ys[ok] + dy
+            src += [u, v]
+            dst += [v, u]
+        src = np.concatenate(src)
+        dst = np.concatenate(dst)
+        lat = cmap.lat.ravel()
+        lon = cmap.lon.ravel()
+        lflat = land.ravel()
+        km = haversine_km(lat[src], lon[src], lat[dst], lon[dst])
+        mode = np.where(lflat[src] & lflat[dst], Mode.LAND, Mode.SEA).astype(np.int8)
+        landing = lflat[src] != lflat[dst]
+
+        # Air hops: origin strips to landing strips within range, both ways (arms fly south).
+        strips = cmap.features_of("airstrip")
+        origins = [f for f in strips if f.note == "origin"]
+        landings = [f for f in strips if f.note != "origin"]
+        a_src, a_dst = [], []
+        for o in origins:
+            for l in landings:
+                if haversine_km(o.lat, o.lon, l.lat, l.lon) <= air_max_range_km:
+                    a, b = o.cell[0] * h + o.cell[1], l.cell[0] * h + l.cell[1]
+                    a_src += [a, b]
+                    a_dst += [b, a]
+        if a_src:
+            a_src = np.array(a_src)
+            a_dst = np.array(a_dst)
+            src = np.concatenate([src, a_src])
+            dst = np.concatenate([dst, a_dst])
+            km = np.concatenate([km, haversine_km(lat[a_src], lon[a_src], lat[a_dst], lon[a_dst])])
+            mode = np.concatenate([mode, np.full(len(a_src), Mode.AIR, np.int8)])
+            landing = np.concatenate([landing, np.ones(len(a_src), bool)])
+
+        order = np.lexsort((dst, src))
+        self.src = src[order].astype(np.int64)
+        self.dst = dst[order].astype(np.int64)
+        self.km = km[order]
+        self.mode = mode[order]
+        self.landing = landing[order]
+        self.key = self.src * self.n + self.dst       # sorted: lets a path find its edges
+        self.matrix = sparse.csr_matrix((np.ones(len(self.src)), (self.src, self.dst)),
+                                        shape=(self.n, self.n))
+        self.matrix.sort_indices()
+        # csr_matrix keeps (src, dst)-sorted order, which is our edge order
+        assert np.array_equal(self.matrix.indices, self.dst)
+
+    @property
+    def n_edges(self) -> int:
+        return len(self.src)
+
+    def node(self, cell: tuple[int, int]) -> int:
+        return cell[0] * self.shape[1] + cell[1]
+
+    def edge_weights(self, cost_per_km: np.ndarray, premium: np.ndarray, fee_per_km: np.ndarray,
+                     mode_change_cost: float) -> np.ndarray:
+        """Generalised cost of each edge: transport × risk premium at the cell entered + fees."""
+        w = self.km * cost_per_km[self.mode] * premium[self.dst] + self.km * fee_per_km[self.dst]
+        w += self.landing * mode_change_cost
+        return w
+
+    def search(self, weights: np.ndarray, sources: np.ndarray):
+        """Least-cost distances and predecessors from each source (one Dijkstra per source)."""
+        self.matrix.data = weights  # same order as our edges, so no rebuild
+        return csgraph.dijkstra(self.matrix, directed=True, indices=sources, return_predecessors=True)
+
+    def path(self, pred_row: np.ndarray, source: int, target: int, cost: float) -> "Route | None":
+        """Walk predecessors back from target; None if unreachable."""
+        nodes = [target]
+        v = target
+        while v != source:
+            v = pred_row[v]
+            if v < 0:
+                return None
+            nodes.append(v)
+        return self.route_from_nodes(np.array(nodes[::-1], dtype=np.int64), cost)
+
+    def route_from_nodes(self, nodes: np.ndarray, cost: float) -> Route:
+        edges = np.searchsorted(self.key, nodes[:-1] * self.n + nodes[1:])
+        cum = np.concatenate([[0.0], np.cumsum(self.km[edges])])
+        return Route(nodes=nodes, edges=edges, cum_km=cum, cost=float(cost))

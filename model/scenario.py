@@ -1,0 +1,379 @@
+"""Scenario files: the TOML schema, its bounds and units, and loading with clear errors.
+
+A scenario is data. Every numeric parameter declares its unit (and, where it comes from
+the real world, its source) in the schema below, so `corridor validate --explain` and the
+README can list them. Validation against the map (jurisdiction and feature names) happens
+in `load_scenario`, after the map is read, so a typo in a name is caught before a run.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import InputError
+
+
+def P(default=..., *, unit: str, ge=None, le=None, gt=None, lt=None, source: str | None = None,
+      doc: str = ""):
+    """A parameter with bounds, a unit and (optionally) a real-world source."""
+    extra = {"unit": unit}
+    if source:
+        extra["source"] = source
+    return Field(default, ge=ge, le=le, gt=gt, lt=lt, description=doc, json_schema_extra=extra)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Strategy(StrEnum):
+    """How an enforcement unit chooses where to be next month."""
+
+    STATIC = "static"            # stays at its post
+    PATROL = "patrol"            # random walk inside its area
+    HOTSPOT = "hotspot"          # moves toward recent seizures
+    INTELLIGENCE = "intelligence"  # moves toward observed trafficking flow
+
+
+class Meta(Strict):
+    name: str = Field(min_length=1)
+    description: str = ""
+    map: str = Field("maps/corridor.toml", description="map file, relative to the scenario file")
+    steps: int = P(96, unit="months", ge=1, le=1200, doc="run length; one step is one month")
+    start_month: str = Field("2004-01", pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+                             description="calendar month of step 0 (YYYY-MM), for labels")
+    seed: int = P(1, unit="-", ge=0, lt=2**63, doc="default seed, overridden by --seed")
+    sources: list[str] = Field(default_factory=list, description="citations for figures used")
+
+
+class Routing(Strict):
+    land_cost_per_km: float = P(1.0, unit="cost/km", gt=0, le=100,
+                                doc="overland transport cost (trucks, couriers)")
+    sea_cost_per_km: float = P(0.6, unit="cost/km", gt=0, le=100,
+                               doc="maritime cost (go-fast boats, semi-submersibles)")
+    air_cost_per_km: float = P(0.9, unit="cost/km", gt=0, le=100, doc="small aircraft cost")
+    air_max_range_km: float = P(2200, unit="km", ge=0, le=6000,
+                                doc="longest air hop from an origin strip to a landing strip")
+    mode_change_cost: float = P(150, unit="cost", ge=0, le=1e5,
+                                doc="cost of landing a load (sea to land, air to land)")
+    max_offshore_km: float = P(350, unit="km", ge=0, le=3000,
+                               doc="sea cells farther than this from any coast are not routable")
+    maritime_zone_km: float = P(370, unit="km", ge=0, le=1000,
+                                source="UNCLOS art. 57: exclusive economic zone of 200 nautical miles",
+                                doc="sea cells closer than this to a country's coast belong to it")
+    risk_threshold: float = P(0.43, unit="events/month", gt=0, le=100,
+                              source="Magliocca et al., PNAS 2019 (NarcoLogic): premium = max(1, (risk/0.43)^2)",
+                              doc="perceived risk at which a cell starts to cost more")
+    max_premium: float = P(50.0, unit="x", ge=1, le=1e4, doc="cap on the risk multiplier")
+    risk_decay: float = P(0.15, unit="1/month", ge=0, le=1,
+                          doc="fraction of perceived risk forgotten each month")
+    seizure_risk: float = P(1.0, unit="events", ge=0, le=100,
+                            doc="perceived risk added to a cell (and its neighbours) by one seizure")
+    enforcement_awareness: float = P(0.3, unit="events/month per unit coverage", ge=0, le=100,
+                                     doc="perceived risk from enforcement a cartel can see")
+    route_temperature: float = P(0.08, unit="fraction of best cost", gt=0, le=10,
+                                 doc="spread of route choice over near-best routes (softmax on relative cost)")
+    speed_km_per_step: float = P(1800, unit="km/month", gt=0, le=100000,
+                                 doc="distance a shipment covers in one month")
+    rival_plaza_fee: float = P(0.5, unit="cost/km", ge=0, le=100,
+                               doc="extra cost of crossing a rival cartel's plaza")
+
+
+class Detection(Strict):
+    land: float = P(0.04, unit="1/coverage", ge=0, le=10, doc="interdiction hazard per unit coverage on land")
+    sea: float = P(0.10, unit="1/coverage", ge=0, le=10, doc="interdiction hazard per unit coverage at sea")
+    air: float = P(0.15, unit="1/coverage", ge=0, le=10, doc="interdiction hazard per unit coverage for air hops")
+    port_of_entry: float = P(0.08, unit="probability", ge=0, le=1,
+                             doc="chance a load is seized at the US port of entry")
+    wildlife: float = P(0.3, unit="x", ge=0, le=10,
+                        doc="detection of wildlife relative to drugs without customs training")
+    wildlife_training_gain: float = P(3.0, unit="x", ge=0, le=100,
+                                      doc="extra wildlife detection with full CITES customs training")
+    arms: float = P(0.5, unit="x", ge=0, le=10, doc="detection of arms relative to drugs")
+    arms_control_gain: float = P(2.0, unit="x", ge=0, le=100,
+                                 doc="extra arms detection with the firearms convention in force")
+    coverage_radius_km: float = P(60, unit="km", gt=0, le=1000, doc="reach of one enforcement unit")
+
+
+class Cartel(Strict):
+    name: str = Field(min_length=1)
+    sources: list[str] = Field(min_length=1, description="feature names of departure points (kind source)")
+    ports_of_entry: list[str] = Field(min_length=1, description="feature names of US ports of entry")
+    airstrips: list[str] = Field(default_factory=list, description="origin airstrips it may fly from")
+    plazas: list[str] = Field(default_factory=list, description="jurisdictions it controls at the start")
+    shipments_per_step: int = P(8, unit="shipments/month", ge=0, le=10000)
+    tonnes_per_shipment: float = P(1.2, unit="t", gt=0, le=100,
+                                   source="go-fast boats carry 1-2 t (UNODC 2012)")
+    arms_per_tonne: float = P(20, unit="firearms/t", ge=0, le=1e5,
+                              doc="firearms sent south per tonne of cocaine shipped north")
+
+
+class Gang(Strict):
+    name: str = Field(min_length=1)
+    home: str = Field(description="feature name or jurisdiction code of its base")
+    radius_km: float = P(120, unit="km", gt=0, le=2000, doc="territory radius at strength 1")
+    strength: float = P(1.0, unit="-", gt=0, le=100, doc="relative size; territory grows with it")
+    fee_per_km: float = P(0.3, unit="cost/km", ge=0, le=100, doc="transit fee charged to cartels")
+    wildlife_per_step: float = P(0.0, unit="specimens/month", ge=0, le=1e6,
+                                 doc="wildlife it moves from nearby biodiversity areas")
+    growth: float = P(0.02, unit="1/(t·month)", ge=0, le=10, doc="strength gained per tonne of transit sold")
+    arrest_loss: float = P(0.02, unit="1/(coverage·month)", ge=0, le=10,
+                           doc="strength lost per unit enforcement coverage in its territory")
+
+
+class JurisdictionPolicy(Strict):
+    """Settings of one jurisdiction; every field is also a policy lever."""
+
+    enforcement_units: float | None = P(None, unit="patrol units", ge=0, le=10000,
+                                        doc="enforcement units fielded (budget)")
+    strategy: Strategy | None = None
+    corruption: float | None = P(None, unit="probability", ge=0, le=1,
+                                 doc="chance a unit is bribed in a month")
+    cooperation: bool | None = Field(None, description="member of regional cooperation (SICA/Mérida)")
+    victim_services: float | None = P(None, unit="0-1", ge=0, le=1)
+    wildlife_training: float | None = P(None, unit="0-1", ge=0, le=1)
+    migration_enforcement: float | None = P(None, unit="0-1", ge=0, le=1)
+    trafficking_law: float | None = P(None, unit="0-1", ge=0, le=1,
+                                      doc="human-trafficking law in force and applied")
+    arms_control: float | None = P(None, unit="0-1", ge=0, le=1,
+                                   doc="firearms convention (CIFTA) implemented")
+
+
+JURISDICTION_DEFAULTS = dict(
+    enforcement_units=0.0, strategy=Strategy.PATROL, corruption=0.3, cooperation=False,
+    victim_services=0.0, wildlife_training=0.0, migration_enforcement=0.1,
+    trafficking_law=0.0, arms_control=0.0,
+)
+LEVERS = tuple(JURISDICTION_DEFAULTS) + ("us_demand",)
+
+
+class MigrantOrigin(Strict):
+    name: str = Field(description="feature name (kind migrant_origin)")
+    agents_per_step: float = P(unit="agents/month", ge=0, le=10000)
+
+
+class Migrants(Strict):
+    people_per_agent: float = P(100, unit="people/agent", gt=0, le=1e6)
+    speed_km_per_step: float = P(500, unit="km/month", gt=0, le=10000)
+    smuggler_share: float = P(0.3, unit="probability", ge=0, le=1,
+                              doc="share using smugglers when migration enforcement is zero")
+    smuggler_response: float = P(2.0, unit="-", ge=0, le=100,
+                                 doc="how strongly migration enforcement pushes migrants to smugglers")
+    detention: float = P(0.05, unit="1/month", ge=0, le=1,
+                         doc="monthly detention hazard at full migration enforcement")
+    trafficking: float = P(0.04, unit="1/month", ge=0, le=1,
+                           doc="monthly hazard of being trafficked in gang territory at strength 1")
+    trafficking_law_effect: float = P(0.6, unit="fraction", ge=0, le=1,
+                                      doc="reduction of trafficking hazard with the law fully in force")
+    rescue: float = P(0.2, unit="1/month", ge=0, le=1,
+                      doc="monthly chance a victim is identified where victim services are full and police present")
+    origins: list[MigrantOrigin] = Field(default_factory=list)
+
+
+class Violence(Strict):
+    contest: float = P(0.4, unit="events/cell·month", ge=0, le=100,
+                       doc="violence where two cartels' flows meet")
+    seizure: float = P(0.5, unit="events/seizure", ge=0, le=100,
+                       doc="violence that follows a seizure (succession fights; Dell 2015)")
+    gang: float = P(0.02, unit="events/(strength·cell·month)", ge=0, le=100,
+                    doc="extortion and turf violence in gang territory")
+
+
+class Output(Strict):
+    window: int = P(12, unit="months", ge=1, le=1200, doc="length of a time window in cells output")
+
+
+class PolicyLever(Strict):
+    lever: Literal[LEVERS]  # type: ignore[valid-type]
+    target: list[str] = Field(default_factory=list,
+                              description="jurisdiction codes; empty only for us_demand")
+    start: int = P(0, unit="month", ge=0, le=1200)
+    end: int | None = P(None, unit="month", ge=1, le=1200, doc="exclusive; empty = until the end")
+    value: float | bool | Strategy = Field(description="new value (or factor with operation = multiply)")
+    operation: Literal["set", "multiply"] = "set"
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.end is not None and self.end <= self.start:
+            raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+        if self.lever == "us_demand":
+            if isinstance(self.value, (bool, str)):
+                raise ValueError("us_demand takes a number")
+        elif not self.target:
+            raise ValueError(f"lever '{self.lever}' needs at least one target jurisdiction")
+        if self.lever == "strategy":
+            try:
+                Strategy(self.value)
+            except ValueError:
+                raise ValueError(f"strategy must be one of {[s.value for s in Strategy]}") from None
+            if self.operation != "set":
+                raise ValueError("strategy can only be set")
+        elif self.lever == "cooperation":
+            if not isinstance(self.value, bool):
+                raise ValueError("cooperation takes true or false")
+        elif isinstance(self.value, (bool, str)):
+            raise ValueError(f"lever '{self.lever}' takes a number")
+        elif self.operation == "set" and self.lever != "enforcement_units" and self.lever != "us_demand" \
+                and not 0 <= float(self.value) <= 1:
+            raise ValueError(f"lever '{self.lever}' is a level between 0 and 1")
+        return self
+
+
+class Scenario(Strict):
+    scenario: Meta
+    routing: Routing = Routing()
+    detection: Detection = Detection()
+    us_demand: float = P(1.0, unit="x", gt=0, le=100, doc="multiplier on shipments sent north")
+    cartel: list[Cartel] = Field(min_length=1)
+    gang: list[Gang] = Field(default_factory=list)
+    jurisdictions: dict[str, JurisdictionPolicy] = Field(default_factory=dict)
+    migrants: Migrants = Migrants()
+    violence: Violence = Violence()
+    output: Output = Output()
+    policy: list[PolicyLever] = Field(default_factory=list)
+
+    # set by load_scenario; not part of the file
+    path: Annotated[Path | None, Field(exclude=True)] = None
+
+    def without_policy(self) -> "Scenario":
+        """The counterfactual: the same world and seed with no interventions."""
+        cf = self.model_copy(deep=True)
+        cf.policy = []
+        return cf
+
+
+def _fmt_loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def parse_scenario(data: dict, path: Path | str | None = None) -> Scenario:
+    """Validate a scenario dict; raise InputError naming the first bad field."""
+    try:
+        sc = Scenario.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        # pydantic reports union/literal members in the loc; drop the type names
+        loc = tuple(p for p in loc if p not in {"float", "bool", "str", "int", "enum", "literal['set','multiply']"})
+        field = _fmt_loc(loc)
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown field (check the spelling; see README 'Scenario format')"
+        elif "input" in err and err["type"] not in ("missing",) and not isinstance(err["input"], dict):
+            msg += f" (got {err['input']!r})"
+        more = len(exc.errors()) - 1
+        if more:
+            msg += f" [and {more} more problem{'s' if more > 1 else ''}]"
+        raise InputError(path, field, msg) from None
+    sc.path = Path(path) if path else None
+    return sc
+
+
+def read_toml(path: Path | str) -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, None, "file not found")
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(path, None, f"malformed TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise InputError(path, None, "not a UTF-8 text file") from None
+
+
+def load_scenario(path: Path | str):
+    """Read, validate and cross-check a scenario against its map.
+
+    Returns (scenario, corridor_map).
+    """
+    from .geography import load_map  # late import: geography is heavier
+
+    path = Path(path)
+    sc = parse_scenario(read_toml(path), path)
+    map_path = (path.parent / sc.scenario.map).resolve()
+    if not map_path.is_file():
+        raise InputError(path, "scenario.map", f"map file not found: {map_path}")
+    cmap = load_map(map_path, maritime_zone_km=sc.routing.maritime_zone_km)
+    check_against_map(sc, cmap, path)
+    return sc, cmap
+
+
+def check_against_map(sc: Scenario, cmap, path) -> None:
+    """Names in the scenario must exist on the map."""
+    known = set(cmap.jurisdiction_codes) | set(cmap.country_codes) | {"INTL"}
+
+    def need_jur(code, field):
+        if code not in known:
+            raise InputError(path, field, f"unknown jurisdiction '{code}'; the map has "
+                             f"{', '.join(sorted(known))}")
+
+    def need_feature(name, kinds, field):
+        f = cmap.feature(name)
+        if f is None or f.kind not in kinds:
+            have = sorted(x.name for x in cmap.features if x.kind in kinds)
+            raise InputError(path, field, f"unknown {'/'.join(kinds)} '{name}'; the map has "
+                             f"{', '.join(have)}")
+
+    for code in sc.jurisdictions:
+        if code != "default":
+            need_jur(code, f"jurisdictions.{code}")
+    for i, c in enumerate(sc.cartel):
+        for j, s in enumerate(c.sources):
+            need_feature(s, ("source",), f"cartel[{i}].sources[{j}]")
+        for j, s in enumerate(c.ports_of_entry):
+            need_feature(s, ("port_of_entry",), f"cartel[{i}].ports_of_entry[{j}]")
+        for j, s in enumerate(c.airstrips):
+            need_feature(s, ("airstrip",), f"cartel[{i}].airstrips[{j}]")
+        for j, s in enumerate(c.plazas):
+            need_jur(s, f"cartel[{i}].plazas[{j}]")
+    for i, g in enumerate(sc.gang):
+        if cmap.feature(g.home) is None and g.home not in known:
+            raise InputError(path, f"gang[{i}].home", f"'{g.home}' is neither a feature nor a jurisdiction on the map")
+    for i, o in enumerate(sc.migrants.origins):
+        need_feature(o.name, ("migrant_origin",), f"migrants.origins[{i}].name")
+    for i, p in enumerate(sc.policy):
+        for j, t in enumerate(p.target):
+            need_jur(t, f"policy[{i}].target[{j}]")
+        if p.start >= sc.scenario.steps:
+            raise InputError(path, f"policy[{i}].start",
+                             f"starts at month {p.start} but the run has {sc.scenario.steps} steps")
+
+
+def parameter_table() -> list[dict]:
+    """Every numeric parameter with its unit, bounds and source, for docs and --explain."""
+    rows = []
+
+    def walk(model: type[BaseModel], prefix: str):
+        for name, f in model.model_fields.items():
+            ann = f.annotation
+            sub = getattr(ann, "__args__", None)
+            if isinstance(ann, type) and issubclass(ann, BaseModel):
+                walk(ann, f"{prefix}{name}.")
+                continue
+            if sub and isinstance(sub[0], type) and issubclass(sub[0], BaseModel):
+                walk(sub[0], f"{prefix}{name}[].")
+                continue
+            extra = f.json_schema_extra or {}
+            if "unit" not in extra:
+                continue
+            bounds = [m for m in f.metadata]
+            rows.append(dict(parameter=prefix + name, unit=extra["unit"],
+                             default=None if f.is_required() else f.default,
+                             bounds=" ".join(str(b) for b in bounds),
+                             meaning=f.description or "", source=extra.get("source", "")))
+
+    walk(Scenario, "")
+    walk(JurisdictionPolicy, "jurisdictions.<code>.")
+    return rows

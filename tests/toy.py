@@ -1,0 +1,93 @@
+"""Tiny hand-made corridors for tests whose answers can be worked out by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+# Two land corridors from a source on the southern row to a port of entry on the
+# northern row (both rows belong to a neutral jurisdiction n), separated by water that
+# boats may not use (max_offshore_km = 0). Source and port sit in column 4, so the west
+# corridor (w) is 4 + 6 + 4 hops and the east one (e) 8 + 6 + 8: unenforced, all loads go west.
+TWO_CORRIDORS = [
+    "UUUUUUUUUUUUU",
+    "nnnnnnnnnnnnn",
+    "w...........e",
+    "w...........e",
+    "w...........e",
+    "w...........e",
+    "w...........e",
+    "w...........e",
+    "nnnnnnnnnnnnn",
+]
+
+
+def write_two_corridors(folder: Path) -> Path:
+    """Write the toy map; the port of entry sits at the north-west, the source at the south-west."""
+    res = 0.25
+    west, south = -100.0, 10.0
+    rows = TWO_CORRIDORS
+    height = len(rows)
+    north = south + height * res
+
+    def centre(col, row_from_north):
+        return (north - (row_from_north + 0.5) * res, west + (col + 0.5) * res)
+
+    port = centre(4, 1)
+    source = centre(4, height - 1)
+    raster = "\n".join(rows)
+    text = f'''[map]
+name = "two corridors"
+resolution_deg = {res}
+west = {west}
+south = {south}
+north = {north}
+sea_symbol = "."
+raster = """
+{raster}
+"""
+
+[[jurisdiction]]
+code = "US"
+name = "Destination"
+country = "US"
+symbol = "U"
+
+[[jurisdiction]]
+code = "XW"
+name = "West corridor"
+country = "XW"
+symbol = "w"
+
+[[jurisdiction]]
+code = "XN"
+name = "Neutral ends"
+country = "XN"
+symbol = "n"
+
+[[jurisdiction]]
+code = "XE"
+name = "East corridor"
+country = "XE"
+symbol = "e"
+
+[[feature]]
+kind = "port_of_entry"
+name = "Port"
+lat = {port[0]}
+lon = {port[1]}
+
+[[feature]]
+kind = "source"
+name = "Source"
+lat = {source[0]}
+lon = {source[1]}
+
+[[feature]]
+kind = "migrant_origin"
+name = "Origin"
+lat = {source[0]}
+lon = {source[1]}
+'''
+    path = Path(folder) / "two_corridors.toml"
+    path.write_text(text)
+    return path
