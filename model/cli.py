@@ -50,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check scenario files without running them")
     v.add_argument("scenarios", type=Path, nargs="+")
     v.add_argument("--explain", action="store_true", help="also list every parameter with unit and source")
+    from . import sweep_cli   # sweep and analyze: their heavy imports happen inside the handlers
+    sweep_cli.register(sub)
     return p
 
 
@@ -108,7 +110,8 @@ def cmd_validate(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    handlers = {"run": cmd_run, "validate": cmd_validate}
+    from .sweep_cli import HANDLERS as sweep_handlers
+    handlers = {"run": cmd_run, "validate": cmd_validate, **sweep_handlers}
     try:
         return handlers[args.command](args)
     except InputError as exc:

@@ -12,7 +12,7 @@ from .agents import Cartel, EnforcementUnit, Gang, Migrant, MigrantState
 from .flows import Commodity, Ledger, Shipment
 from .geography import CorridorMap, haversine_km
 from .metrics import Recorder
-from .policy import STRATEGIES, PolicySchedule, Settings
+from .policy import STRATEGIES, PolicySchedule, Settings, split_pool
 from .routing import Mode, RoutingGraph
 from .scenario import Scenario
 
@@ -120,6 +120,28 @@ class CorridorModel(mesa.Model):
         grid = values.reshape(self.cmap.shape)
         return ndimage.convolve(grid, np.ones((3, 3)), mode="constant").ravel()
 
+    def cell_hazard(self) -> np.ndarray:
+        """Interdiction hazard a load faces in each cell: detection of its mode x coverage.
+
+        This is what traffickers can gauge of enforcement: a patrol boat offshore is more
+        dangerous to a go-fast than a police post is to a truck in heavy traffic.
+        """
+        d = self.config.detection
+        return np.where(self.cmap.land, d.land, d.sea) * self.coverage
+
+    def known_hazard(self) -> np.ndarray:
+        """The hazard traffickers can gauge in advance, per node: each country's average on
+        land and at sea. They know a navy tripled its patrols, not where each boat is;
+        where the patrols actually are they learn from their seizures.
+        """
+        hz = self.cell_hazard().ravel()
+        key = self.node_country * 2 + (~self.node_land)
+        ok = self.graph.routable.ravel()
+        n = 2 * len(self.cmap.country_codes)
+        tot = np.bincount(key[ok], weights=hz[ok], minlength=n)
+        cnt = np.bincount(key[ok], minlength=n)
+        return (tot / np.maximum(cnt, 1))[key]
+
     def level(self, lever: str) -> np.ndarray:
         """Per-cell level of a numeric lever in force this month, [x, y]."""
         return self._levels[lever]
@@ -135,12 +157,16 @@ class CorridorModel(mesa.Model):
         self._coop = s.cooperation[jur]
         # where each pool's units may go: its own area, plus partners' when it cooperates
         self._allowed: dict[str, np.ndarray] = {}
+        self._own: dict[str, np.ndarray] = {}
         self._pool_strategy: dict[str, int] = {}
         for pool in self.schedule.pools:
-            own = self.cmap.mask(pool) & self.graph.routable
-            idx = self.schedule._members(pool)
+            code, domain = split_pool(pool)
+            where = self.graph.routable & (self.cmap.land if domain == "land" else ~self.cmap.land)
+            own = self.cmap.mask(code) & where
+            idx = self.schedule._members(code)
             coop = bool(s.cooperation[idx].any()) if len(idx) else False
-            self._allowed[pool] = own | (self._coop & self.graph.routable) if coop else own
+            self._allowed[pool] = own | (self._coop & where) if coop else own
+            self._own[pool] = own
             self._pool_strategy[pool] = int(s.strategy[idx[0]]) if len(idx) else 0
         self._resize_pools(s.pool_units)
         self._migrant_routes()
@@ -153,7 +179,9 @@ class CorridorModel(mesa.Model):
             have = sorted(units[pool], key=lambda a: a.unique_id)
             for u in have[want:]:          # the newest units are withdrawn first
                 u.remove()
-            own = np.argwhere(self.cmap.mask(pool) & self.graph.routable)
+            own = np.argwhere(self._own[pool])
+            if len(own) == 0:                 # e.g. international waters beyond reach:
+                own = np.argwhere(self._allowed[pool])   # start in partners' waters
             if len(own) == 0:
                 continue
             for _ in range(want - len(have)):
@@ -229,7 +257,7 @@ class CorridorModel(mesa.Model):
 
     def _cartel_phase(self) -> None:
         r = self.config.routing
-        seen = r.enforcement_awareness * self.smooth_nodes(self.coverage.ravel()) / 9.0
+        seen = r.enforcement_awareness * self.known_hazard()
         all_plaza = sum(c.plaza for c in self.cartels)
         demand = self.settings.us_demand
         for c in self.cartels:
@@ -259,7 +287,7 @@ class CorridorModel(mesa.Model):
         if not movers or not self.biodiversity:
             return
         g, r = self.graph, self.config.routing
-        seen = r.enforcement_awareness * self.coverage.ravel()
+        seen = r.enforcement_awareness * self.cell_hazard().ravel()
         premium = np.clip((seen / r.risk_threshold) ** 2, 1.0, r.max_premium)
         weights = g.edge_weights(self.cost_per_km, premium, np.zeros(g.n), r.mode_change_cost)
         bio = np.array(sorted(set(self.biodiversity)))

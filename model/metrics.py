@@ -125,11 +125,13 @@ def central_america_share(w: pd.DataFrame) -> float:
 
 
 def displacement(sc_cells: dict, cf_cells: dict, targeted: np.ndarray, window: tuple[int, int],
-                 sc_summary: dict, cf_summary: dict) -> dict:
+                 sc_summary: dict, cf_summary: dict, country: np.ndarray, country_codes: list[str]) -> dict:
     """Flow lost inside targeted jurisdictions vs gained elsewhere, against the counterfactual.
 
     Flows are tonne-cells: tonnes of cocaine passing through each cell, summed over cells
-    and months of the window (proportional to tonne-km on a regular grid).
+    and months of the window (proportional to tonne-km on a regular grid). The net gain
+    elsewhere can be smaller than the gross gain where flow rose: diverted loads also
+    shorten their sea legs.
     """
     sc = window_sum(sc_cells["cocaine_flow"], window)
     cf = window_sum(cf_cells["cocaine_flow"], window)
@@ -137,6 +139,7 @@ def displacement(sc_cells: dict, cf_cells: dict, targeted: np.ndarray, window: t
     lost = float(-diff[targeted].sum())
     gained = float(diff[~targeted].sum())
     cf_t = float(cf[targeted].sum())
+    by_country = np.bincount(country.ravel(), weights=diff.ravel(), minlength=len(country_codes))
     d_sc = sc_summary["cocaine_in_window"]["delivered"]
     d_cf = cf_summary["cocaine_in_window"]["delivered"]
     return {
@@ -144,6 +147,9 @@ def displacement(sc_cells: dict, cf_cells: dict, targeted: np.ndarray, window: t
         "targeted_flow": float(sc[targeted].sum()),
         "flow_lost_targeted": lost,
         "flow_gained_elsewhere": gained,
+        "flow_gained_where_it_rose": float(diff[~targeted & (diff > 0)].sum()),
+        "flow_change_by_country": {c: round(float(v), 3) for c, v in zip(country_codes, by_country)
+                                   if c != "INTL" and abs(v) > 1e-9},
         "ratio": (gained / lost) if lost > 0 else None,
         "targeted_flow_change_pct": (100.0 * -lost / cf_t) if cf_t > 0 else None,
         "delivered_change": d_sc - d_cf,

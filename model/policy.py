@@ -15,9 +15,20 @@ import numpy as np
 from .geography import INTL, CorridorMap
 from .scenario import JURISDICTION_DEFAULTS, Scenario, Strategy
 
+UNIT_LEVERS = {"enforcement_units": "land", "naval_units": "sea"}
 NUMERIC_LEVERS = ("corruption", "victim_services", "wildlife_training", "migration_enforcement",
                   "trafficking_law", "arms_control")
 STRATEGIES = list(Strategy)
+
+
+def pool_key(code: str, domain: str) -> str:
+    """An enforcement pool: a jurisdiction's units in one domain, e.g. 'MX:sea'."""
+    return f"{code}:{domain}"
+
+
+def split_pool(key: str) -> tuple[str, str]:
+    code, domain = key.rsplit(":", 1)
+    return code, domain
 
 
 @dataclass
@@ -27,7 +38,7 @@ class Settings:
     levels: dict[str, np.ndarray]          # numeric levers, float per jurisdiction
     strategy: np.ndarray                   # int index into STRATEGIES per jurisdiction
     cooperation: np.ndarray                # bool per jurisdiction
-    pool_units: dict[str, int]             # enforcement pool code -> units fielded
+    pool_units: dict[str, int]             # enforcement pool ("MX:land") -> units fielded
     us_demand: float
     key: tuple                             # identity of this combination (for caching)
 
@@ -39,12 +50,19 @@ class PolicySchedule:
         codes = cmap.jurisdiction_codes
         self.n = len(codes)
         self._cache: dict[tuple, Settings] = {}
-        # Every code that fields units is an enforcement pool; policy targets may add pools.
-        pools = [c for c, j in scenario.jurisdictions.items()
-                 if c != "default" and j.enforcement_units is not None]
+        # Every code that fields units is an enforcement pool, one per domain (land police
+        # and army, naval units at sea); policy targets may add pools.
+        pools = []
+        for c, j in scenario.jurisdictions.items():
+            if c == "default":
+                continue
+            if j.enforcement_units is not None:
+                pools.append(pool_key(c, "land"))
+            if j.naval_units is not None:
+                pools.append(pool_key(c, "sea"))
         for p in scenario.policy:
-            if p.lever == "enforcement_units":
-                pools += [t for t in p.target if t not in pools]
+            if p.lever in UNIT_LEVERS:
+                pools += [pool_key(t, UNIT_LEVERS[p.lever]) for t in p.target]
         self.pools = sorted(set(pools), key=lambda c: (c.count("-"), c))
 
     def _members(self, code: str) -> np.ndarray:
@@ -81,8 +99,12 @@ class PolicySchedule:
                     strategy[idx] = STRATEGIES.index(Strategy(v))
                 elif k == "cooperation":
                     coop[idx] = v
-        units = {c: float((sc.jurisdictions.get(c) and sc.jurisdictions[c].enforcement_units) or 0.0)
-                 for c in self.pools}
+        units = {}
+        for key in self.pools:
+            code, domain = split_pool(key)
+            j = sc.jurisdictions.get(code)
+            field = "enforcement_units" if domain == "land" else "naval_units"
+            units[key] = float((j and getattr(j, field)) or 0.0)
         demand = sc.us_demand
         for i in active:
             p = sc.policy[i]
@@ -91,9 +113,10 @@ class PolicySchedule:
                 continue
             for t in p.target:
                 idx = self._members(t)
-                if p.lever == "enforcement_units":
+                if p.lever in UNIT_LEVERS:
                     for pool in self.pools:
-                        if pool == t or self.cmap_country(pool) == t:
+                        code, domain = split_pool(pool)
+                        if domain == UNIT_LEVERS[p.lever] and (code == t or self.cmap_country(code) == t):
                             units[pool] = units[pool] * p.value if p.operation == "multiply" else float(p.value)
                 elif p.lever == "strategy":
                     strategy[idx] = STRATEGIES.index(Strategy(p.value))

@@ -75,7 +75,7 @@ def run_pair(scenario: Scenario, cmap, seed: int, steps: int | None = None,
         cf_summary = summarize(cf.timeseries, cf.cells, window)
         summary["counterfactual"] = cf_summary
         summary["displacement"] = displacement(main.cells, cf.cells, targeted_mask(scenario, cmap),
-                                               window, summary, cf_summary)
+                                               window, summary, cf_summary, cmap.country, cmap.country_codes)
         summary["displacement"]["targeted"] = sorted({t for p in scenario.policy for t in p.target})
         out["counterfactual"] = cf
     return out

@@ -43,6 +43,7 @@ class Strategy(StrEnum):
 class Meta(Strict):
     name: str = Field(min_length=1)
     description: str = ""
+    extends: str | None = Field(None, description="scenario file this one starts from (relative path)")
     map: str = Field("maps/corridor.toml", description="map file, relative to the scenario file")
     steps: int = P(96, unit="months", ge=1, le=1200, doc="run length; one step is one month")
     start_month: str = Field("2004-01", pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
@@ -74,8 +75,8 @@ class Routing(Strict):
                           doc="fraction of perceived risk forgotten each month")
     seizure_risk: float = P(1.0, unit="events", ge=0, le=100,
                             doc="perceived risk added to a cell (and its neighbours) by one seizure")
-    enforcement_awareness: float = P(0.3, unit="events/month per unit coverage", ge=0, le=100,
-                                     doc="perceived risk from enforcement a cartel can see")
+    enforcement_awareness: float = P(3.0, unit="events/month per unit hazard", ge=0, le=1000,
+                                     doc="perceived risk from the interdiction hazard a cartel can see")
     route_temperature: float = P(0.08, unit="fraction of best cost", gt=0, le=10,
                                  doc="spread of route choice over near-best routes (softmax on relative cost)")
     speed_km_per_step: float = P(1800, unit="km/month", gt=0, le=100000,
@@ -121,7 +122,7 @@ class Gang(Strict):
     fee_per_km: float = P(0.3, unit="cost/km", ge=0, le=100, doc="transit fee charged to cartels")
     wildlife_per_step: float = P(0.0, unit="specimens/month", ge=0, le=1e6,
                                  doc="wildlife it moves from nearby biodiversity areas")
-    growth: float = P(0.02, unit="1/(t·month)", ge=0, le=10, doc="strength gained per tonne of transit sold")
+    growth: float = P(0.002, unit="1/(t·month)", ge=0, le=10, doc="strength gained per tonne of transit sold")
     arrest_loss: float = P(0.02, unit="1/(coverage·month)", ge=0, le=10,
                            doc="strength lost per unit enforcement coverage in its territory")
 
@@ -130,7 +131,9 @@ class JurisdictionPolicy(Strict):
     """Settings of one jurisdiction; every field is also a policy lever."""
 
     enforcement_units: float | None = P(None, unit="patrol units", ge=0, le=10000,
-                                        doc="enforcement units fielded (budget)")
+                                        doc="police/army units fielded on land (budget)")
+    naval_units: float | None = P(None, unit="patrol units", ge=0, le=10000,
+                                  doc="navy/coast-guard units fielded in its waters (budget)")
     strategy: Strategy | None = None
     corruption: float | None = P(None, unit="probability", ge=0, le=1,
                                  doc="chance a unit is bribed in a month")
@@ -145,7 +148,7 @@ class JurisdictionPolicy(Strict):
 
 
 JURISDICTION_DEFAULTS = dict(
-    enforcement_units=0.0, strategy=Strategy.PATROL, corruption=0.3, cooperation=False,
+    enforcement_units=0.0, naval_units=0.0, strategy=Strategy.PATROL, corruption=0.3, cooperation=False,
     victim_services=0.0, wildlife_training=0.0, migration_enforcement=0.1,
     trafficking_law=0.0, arms_control=0.0,
 )
@@ -218,7 +221,7 @@ class PolicyLever(Strict):
                 raise ValueError("cooperation takes true or false")
         elif isinstance(self.value, (bool, str)):
             raise ValueError(f"lever '{self.lever}' takes a number")
-        elif self.operation == "set" and self.lever != "enforcement_units" and self.lever != "us_demand" \
+        elif self.operation == "set" and self.lever not in ("enforcement_units", "naval_units", "us_demand") \
                 and not 0 <= float(self.value) <= 1:
             raise ValueError(f"lever '{self.lever}' is a level between 0 and 1")
         return self
@@ -293,6 +296,39 @@ def read_toml(path: Path | str) -> dict:
         raise InputError(path, None, "not a UTF-8 text file") from None
 
 
+def merge(base: dict, child: dict) -> dict:
+    """Child tables override the base key by key; arrays of tables are replaced whole."""
+    out = dict(base)
+    for k, v in child.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def read_scenario_dict(path: Path, _seen=()) -> dict:
+    """The scenario's TOML with any `extends` chain resolved."""
+    data = read_toml(path)
+    meta = data.get("scenario")
+    parent = meta.get("extends") if isinstance(meta, dict) else None
+    if parent is None:
+        return data
+    if not isinstance(parent, str):
+        raise InputError(path, "scenario.extends", "expected a file name")
+    base_path = (path.parent / parent).resolve()
+    if base_path in _seen or base_path == path.resolve():
+        raise InputError(path, "scenario.extends", f"circular extends through {base_path}")
+    if not base_path.is_file():
+        raise InputError(path, "scenario.extends", f"file not found: {base_path}")
+    base = read_scenario_dict(base_path, _seen + (path.resolve(),))
+    base.get("scenario", {}).pop("extends", None)
+    merged = merge(base, data)
+    merged["scenario"].pop("extends", None)
+    merged["scenario"]["extends"] = parent
+    return merged
+
+
 def load_scenario(path: Path | str):
     """Read, validate and cross-check a scenario against its map.
 
@@ -301,7 +337,7 @@ def load_scenario(path: Path | str):
     from .geography import load_map  # late import: geography is heavier
 
     path = Path(path)
-    sc = parse_scenario(read_toml(path), path)
+    sc = parse_scenario(read_scenario_dict(path), path)
     map_path = (path.parent / sc.scenario.map).resolve()
     if not map_path.is_file():
         raise InputError(path, "scenario.map", f"map file not found: {map_path}")

@@ -78,7 +78,7 @@ def first_month_back_west(west, after=15):
 
 
 def test_blocking_the_cheap_route_moves_flow_and_it_returns_after():
-    west, east = run_block(decay=0.15, awareness=0.3)
+    west, east = run_block(decay=0.15, awareness=3.0)
     assert east[:5].sum() == 0                       # before: all west
     assert west[8:15].sum() == 0 and east[8:15].min() > 0   # during: all new loads go east
     assert east[40:].sum() == 0 and west[40:].min() > 0     # after: back west

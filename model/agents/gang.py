@@ -8,6 +8,9 @@ import mesa
 import numpy as np
 
 
+MAX_GROWTH = 5.0   # a gang grows to at most 5x its initial strength (territory ~2.2x radius)
+
+
 class Gang(mesa.Agent):
     """A mara or local transport group based at one place.
 
@@ -39,5 +42,5 @@ class Gang(mesa.Agent):
         n_cells = max(int(self.territory.sum()), 1)
         growth = self.spec.growth * transit_tonnes - self.spec.arrest_loss * coverage_in_territory / n_cells
         self.strength = float(np.clip(self.strength * (1.0 + growth), 0.01 * self.spec.strength,
-                                      20.0 * self.spec.strength))
+                                      MAX_GROWTH * self.spec.strength))
         self.update_territory()

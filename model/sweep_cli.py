@@ -1,0 +1,140 @@
+"""`corridor sweep` and `corridor analyze`: subcommands wired into model/cli.py by `register`.
+
+Each handler returns an exit code and raises InputError for bad input, which the main
+CLI reports as one line and exit status 2 - before anything is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import InputError
+
+EXIT_RUNS_FAILED = 1
+COMPACT_WORD = "compact"     # `corridor sweep compact DIR`
+TABLE_FLOAT_FORMAT = "{:.4g}".format
+
+
+def _workers(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 (in-process) or more workers, got {v}")
+    return v
+
+
+def _density(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got '{text}'") from None
+    if not 0 < v <= 1:
+        raise argparse.ArgumentTypeError(f"expected a share in (0, 1], got {v}")
+    return v
+
+
+def register(subparsers) -> None:
+    """Add `sweep` and `analyze` to the `corridor` parser."""
+    s = subparsers.add_parser(
+        "sweep", help="run a policy sweep (experiment file) on Dask; resumes by default",
+        description="Run every run of an experiment that is not already in its result folder, then "
+                    "compact the results. `corridor sweep compact DIR` only gathers run files.")
+    s.add_argument("experiment", help="experiment TOML, e.g. experiments/balloon_sweep.toml "
+                                      "(or the word 'compact' followed by a result folder)")
+    s.add_argument("folder", nargs="?", type=Path, help=argparse.SUPPRESS)
+    s.add_argument("--workers", type=_workers, metavar="N",
+                   help="local Dask worker processes (default: this machine's cores); 0 runs in-process")
+    s.add_argument("--scheduler", metavar="ADDRESS_OR_FILE",
+                   help="connect to a running Dask scheduler (tcp://host:8786 or a scheduler file)")
+    s.add_argument("--out", type=Path, help="result folder (default: results/sweeps/<experiment name>)")
+    s.add_argument("--fresh", action="store_true",
+                   help="discard the results already in the folder and start again")
+    s.add_argument("--compact-only", action="store_true",
+                   help="only gather the run files into summary.parquet and timeseries.parquet")
+    s.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    a = subparsers.add_parser("analyze", help="sensitivity indices and scenario discovery on a sweep's results")
+    a.add_argument("folder", type=Path, help="result folder of `corridor sweep`")
+    a.add_argument("--outcome", action="append", metavar="NAME",
+                   help="outcome to analyse (repeatable; default: every outcome kept)")
+    a.add_argument("--method", default="auto", choices=("auto", "sobol", "morris", "effects", "correlation", "none"),
+                   help="auto: Sobol or Morris indices when the design allows, else main effects (grid) "
+                        "or rank correlations (Latin hypercube)")
+    a.add_argument("--prim", metavar="OUTCOME>VALUE",
+                   help="scenario discovery: PRIM box where the condition holds (needs the 'analysis' extra)")
+    a.add_argument("--prim-density", type=_density, default=None, metavar="SHARE",
+                   help="least share of runs of interest inside the PRIM box (default 0.8)")
+    a.add_argument("--out", type=Path, help="folder for the CSV tables (default: FOLDER/analysis)")
+
+
+def cmd_sweep(args) -> int:
+    from . import sweep
+
+    if args.experiment == COMPACT_WORD and not Path(COMPACT_WORD).is_file():
+        if args.folder is None:
+            raise InputError(None, "sweep compact", "give the result folder: corridor sweep compact DIR")
+        return _compact(args.folder)
+    if args.folder is not None:
+        raise InputError(None, None, f"unexpected argument '{args.folder}' (one experiment file per sweep)")
+    if args.workers is not None and args.scheduler:
+        raise InputError(None, "--workers", "cannot be combined with --scheduler (the scheduler's workers run it)")
+    if args.compact_only:
+        exp_path = Path(args.experiment)
+        if exp_path.is_dir():
+            return _compact(exp_path)
+        exp = sweep.load_experiment(exp_path)
+        return _compact(args.out or sweep.default_folder(exp))
+    if args.scheduler and not args.scheduler.strip():
+        raise InputError(None, "--scheduler", "is empty")
+
+    exp = sweep.load_experiment(args.experiment)
+    rep = sweep.run_sweep(args.experiment, out=args.out, workers=args.workers, scheduler=args.scheduler,
+                          fresh=args.fresh, progress=not args.quiet, exp=exp)
+    rate = 60 * rep.ran / rep.seconds if rep.seconds > 0 and rep.ran else 0.0
+    print(f"{exp.name}: {rep.planned} runs: {rep.ran} new, {rep.skipped} already done, {rep.failed} failed "
+          f"in {rep.seconds:.1f} s ({rate:.1f} runs/min; backend {rep.backend['kind']})")
+    print(f"  results in {rep.folder}/ (summary.parquet, timeseries.parquet, manifest.json)")
+    if rep.failed:
+        print(f"corridor: {rep.failed} run(s) failed; tracebacks in {rep.folder / sweep.FAILURES}/. "
+              "Rerun the same command to retry them.", file=sys.stderr)
+        return EXIT_RUNS_FAILED
+    return 0
+
+
+def _compact(folder: Path) -> int:
+    from . import sweep
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(folder, None, "not a folder; give the result folder of `corridor sweep`")
+    counts = sweep.compact(folder)
+    print(f"{folder}: {counts['runs']} of {counts['planned']} runs in summary.parquet and timeseries.parquet; "
+          f"{counts['failed']} failed")
+    return 0
+
+
+def cmd_analyze(args) -> int:
+    import pandas as pd
+
+    from .analysis import PRIM_MIN_DENSITY, analyze
+
+    if args.prim_density is not None and not args.prim:
+        raise InputError(None, "--prim-density", "only applies with --prim")
+    written = analyze(args.folder, outcomes=args.outcome, method=args.method, prim=args.prim,
+                      prim_density=args.prim_density or PRIM_MIN_DENSITY, out=args.out)
+    with pd.option_context("display.width", 160, "display.max_columns", 30, "display.float_format",
+                           TABLE_FLOAT_FORMAT):
+        for title, table, path in written:
+            print(f"== {title} ({path})")
+            print(table.to_string())
+            print()
+    if not written:
+        print("no tables (method 'none' and no --prim)")
+    return 0
+
+
+HANDLERS = {"sweep": cmd_sweep, "analyze": cmd_analyze}

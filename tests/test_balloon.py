@@ -1,0 +1,33 @@
+"""The balloon effect on the real map: Mexico's crackdown pushes cocaine into Central America."""
+
+import pytest
+
+from model.metrics import CENTRAL_AMERICA
+from model.run import run_pair
+
+SEEDS = (2004, 7)
+
+
+@pytest.fixture(scope="module")
+def results(crackdown):
+    sc, cmap = crackdown
+    return [run_pair(sc, cmap, seed)["summary"] for seed in SEEDS]
+
+
+@pytest.mark.slow
+def test_central_american_share_rises_against_counterfactual(results):
+    for s in results:
+        cf = s["counterfactual"]
+        assert s["central_america_share"] > cf["central_america_share"] + 0.15, (s["central_america_share"], cf["central_america_share"])
+        assert s["transit_share"]["GT"] > cf["transit_share"].get("GT", 0.0)
+
+
+@pytest.mark.slow
+def test_delivered_falls_much_less_than_flow_lost_in_mexico(results):
+    for s in results:
+        d = s["displacement"]
+        assert d["targeted_flow_change_pct"] < -8             # flow inside Mexico falls
+        ca = sum(v for c, v in d["flow_change_by_country"].items() if c in CENTRAL_AMERICA)
+        assert ca > 0                                          # ... and reappears in Central America
+        # delivered volume changes by far less, in relative terms
+        assert abs(d["delivered_change_pct"]) < 0.5 * abs(d["targeted_flow_change_pct"])
