@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import mesa
 import numpy as np
 from mesa.discrete_space import Cell, OrthogonalMooreGrid
@@ -39,6 +41,7 @@ class CorridorModel(mesa.Model):
         self.config = scenario
         self.cmap = cmap
         self.month = 0
+        self.phase_seconds: dict[str, float] = {}
         w, h = cmap.shape
         # a private Cell subclass: Mesa attaches property accessors to the cell class, and
         # two models in one process (a run and its counterfactual) must not share them
@@ -80,6 +83,9 @@ class CorridorModel(mesa.Model):
             home = f.cell if f else self._centroid(cmap.mask(spec.home) & cmap.land)
             self.gangs.append(Gang(self, i, spec, home))
         self.biodiversity = [g.node(f.cell) for f in cmap.features_of("biodiversity")]
+        self._wildlife_key = None
+        self._hazard_key = None
+        self._wildlife_routes = []
 
         # migrants: targets are Mexican-side cells touching the destination's land
         dest = g.routable == False  # noqa: E712  (land of the destination country)
@@ -213,19 +219,27 @@ class CorridorModel(mesa.Model):
     # ----- the month -----------------------------------------------------------------
     def step(self) -> None:
         """One month, in the order events happen."""
-        self._apply_settings()
+        t = self._clock
+        t("policy", self._apply_settings)
         if self.month % 12 == 0 and self.month:
-            self._migrant_routes()   # smugglers follow gang territory as it grows or shrinks
-        self._enforcement_phase()
-        self._gang_fields()
-        self._cartel_phase()
-        events = self._transport_phase()
-        self._learning_phase(events)
-        self._migrant_phase()
-        violence = self._violence_phase(events)
-        self._settle_gangs()
-        self.recorder.collect(events, violence)
+            t("migrants", self._migrant_routes)  # smugglers follow gang territory as it changes
+        t("enforcement", self._enforcement_phase)
+        t("gangs", self._gang_fields)
+        t("routing", self._cartel_phase)
+        events = t("transport", self._transport_phase)
+        t("learning", self._learning_phase, events)
+        t("migrants", self._migrant_phase)
+        violence = t("violence", self._violence_phase, events)
+        t("gangs", self._settle_gangs)
+        t("data collection", self.recorder.collect, events, violence)
         self.month += 1
+
+    def _clock(self, phase: str, fn, *args):
+        """Run one phase and add its wall time to `phase_seconds` (for the benchmarks)."""
+        t0 = time.perf_counter()
+        out = fn(*args)
+        self.phase_seconds[phase] = self.phase_seconds.get(phase, 0.0) + time.perf_counter() - t0
+        return out
 
     def _enforcement_phase(self) -> None:
         units = list(self.agents_by_type.get(EnforcementUnit, []))
@@ -282,36 +296,46 @@ class CorridorModel(mesa.Model):
         self._wildlife()
 
     def _wildlife(self) -> None:
-        """Gangs move wildlife from the nearest biodiversity area to the nearest port of entry."""
+        """Gangs move wildlife from the nearest biodiversity area to the nearest port of entry.
+
+        Wildlife traders re-plan once a year (and when policy changes): their loads are
+        small and their routes follow the drug trade's, not monthly patrols.
+        """
         movers = [gg for gg in self.gangs if gg.spec.wildlife_per_step > 0]
         if not movers or not self.biodiversity:
             return
+        if self.month % 12 == 0 or self._wildlife_key != self.settings.key:
+            self._wildlife_key = self.settings.key
+            self._wildlife_routes = self._plan_wildlife(movers)
+        for gg, route in self._wildlife_routes:
+            self.ledger.ship(Shipment(Commodity.WILDLIFE, -1 - gg.index, gg.spec.wildlife_per_step, route))
+
+    def _plan_wildlife(self, movers):
         g, r = self.graph, self.config.routing
-        seen = r.enforcement_awareness * self.cell_hazard().ravel()
+        seen = r.enforcement_awareness * self.known_hazard()
         premium = np.clip((seen / r.risk_threshold) ** 2, 1.0, r.max_premium)
         weights = g.edge_weights(self.cost_per_km, premium, np.zeros(g.n), r.mode_change_cost)
-        bio = np.array(sorted(set(self.biodiversity)))
-        dist, pred = g.search(weights, bio)
         ports = np.array(sorted({g.node(f.cell) for f in self.cmap.features_of("port_of_entry")}))
+        bio = np.array(sorted(set(self.biodiversity)))
+        plans = []
         for gg in movers:
-            home_km = self.km_from(gg.home).ravel()[bio]
-            i = int(np.argmin(home_km))
-            t = ports[int(np.argmin(dist[i, ports]))]
-            if not np.isfinite(dist[i, t]):
-                continue
-            route = g.path(pred[i], int(bio[i]), int(t), float(dist[i, t]))
-            self.ledger.ship(Shipment(Commodity.WILDLIFE, -1 - gg.index, gg.spec.wildlife_per_step, route))
+            src = int(bio[int(np.argmin(self.km_from(gg.home).ravel()[bio]))])
+            dist, pred, _ = g.search(weights, np.array([src]))
+            t = int(ports[int(np.argmin(dist[ports]))])
+            if np.isfinite(dist[t]):
+                plans.append((gg, g.path(pred, src, t, float(dist[t]))))
+        return plans
 
     def _transport_phase(self):
         g, d = self.graph, self.config.detection
-        det = np.array([d.land, d.sea, d.air])
-        cov = self.coverage.ravel()
-        base = det[g.mode] * cov[g.dst]
-        wl = self.level("wildlife_training").ravel()[g.dst]
-        ac = self.level("arms_control").ravel()[g.dst]
-        hazard = np.stack([base,
-                           base * d.arms * (1.0 + d.arms_control_gain * ac),
-                           base * d.wildlife * (1.0 + d.wildlife_training_gain * wl)])
+        if self._hazard_key != self.settings.key:   # per-edge detection x commodity factors
+            self._hazard_key = self.settings.key
+            det = np.array([d.land, d.sea, d.air])[g.mode]
+            wl = self.level("wildlife_training").ravel()[g.dst]
+            ac = self.level("arms_control").ravel()[g.dst]
+            self._edge_detect = np.stack([det, det * d.arms * (1.0 + d.arms_control_gain * ac),
+                                          det * d.wildlife * (1.0 + d.wildlife_training_gain * wl)])
+        hazard = self._edge_detect * self.coverage.ravel()[g.dst]
         final = np.array([d.port_of_entry, 0.0, d.port_of_entry * d.wildlife])
         self.step_flow = np.zeros((len(Commodity), g.n))
         self.step_flow_by_cartel = np.zeros((len(self.cartels), g.n))

@@ -77,6 +77,7 @@ class Ledger:
         """
         ev = StepEvents()
         still = []
+        passed_nodes, lengths, vols, coms, owners = [], [], [], [], []
         draws = rng.exponential(size=len(self.active))
         finals = rng.random(size=len(self.active))
         for s, e_draw, f_draw in zip(self.active, draws, finals):
@@ -85,23 +86,25 @@ class Ledger:
             end = max(end, s.step_edge)          # index of last node reached this month
             edges = r.edges[s.step_edge:end]
             nodes = r.nodes[s.step_edge + 1:end + 1]
-            cum_h = np.cumsum(hazard[s.commodity, edges])
-            k = int(np.searchsorted(cum_h, e_draw, side="right")) if len(edges) else 0
-            if k < len(edges):                     # seized at node k of this stretch
-                passed = nodes[:k + 1]
-                s.countries |= int(np.bitwise_or.reduce(country_bits[passed])) if len(passed) else 0
-                flow[s.commodity, passed] += s.volume
-                if owner_flow is not None and s.commodity == Commodity.COCAINE:
-                    owner_flow[s.owner, passed] += s.volume
-                ev.seizures.append((s.commodity, s.owner, int(nodes[k]), s.volume))
+            k = len(edges)
+            if k:
+                cum_h = np.cumsum(hazard[s.commodity, edges])
+                k = int(np.searchsorted(cum_h, e_draw, side="right"))
+            seized = k < len(edges)
+            if seized:
+                nodes = nodes[:k + 1]              # seized at the last of these nodes
+            if len(nodes):
+                s.countries |= int(np.bitwise_or.reduce(country_bits[nodes]))
+                passed_nodes.append(nodes)
+                lengths.append(len(nodes))
+                vols.append(s.volume)
+                coms.append(int(s.commodity))
+                owners.append(s.owner)
+            if seized:
+                ev.seizures.append((s.commodity, s.owner, int(nodes[-1]), s.volume))
                 ev.seized_done.append((s.commodity, s.volume, s.countries))
                 self.seized[s.commodity] += s.volume
                 continue
-            if len(nodes):
-                s.countries |= int(np.bitwise_or.reduce(country_bits[nodes]))
-                flow[s.commodity, nodes] += s.volume
-                if owner_flow is not None and s.commodity == Commodity.COCAINE:
-                    owner_flow[s.owner, nodes] += s.volume
             s.step_edge = end
             s.pos_km = s.pos_km + speed_km
             if end == len(r.nodes) - 1:            # reached the end of the route
@@ -115,4 +118,13 @@ class Ledger:
                 continue
             still.append(s)
         self.active = still
+        if passed_nodes:                           # one scatter-add for all loads
+            nodes = np.concatenate(passed_nodes)
+            vol = np.repeat(vols, lengths)
+            com = np.repeat(coms, lengths)
+            np.add.at(flow, (com, nodes), vol)
+            if owner_flow is not None:
+                own = np.repeat(owners, lengths)
+                coke = com == Commodity.COCAINE
+                np.add.at(owner_flow, (own[coke], nodes[coke]), vol[coke])
         return ev

@@ -8,7 +8,7 @@ Dijkstra search per cartel.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 
 import numpy as np
@@ -34,15 +34,17 @@ class Route:
     edges: np.ndarray      # edge ids, len(nodes) - 1
     cum_km: np.ndarray     # distance from the start at each node
     cost: float
+    _reverse: "Route | None" = field(default=None, repr=False, compare=False)
 
     @property
     def km(self) -> float:
         return float(self.cum_km[-1])
 
     def reversed(self, graph: "RoutingGraph") -> "Route":
-        """The same path run backwards (arms go south along cocaine routes)."""
-        nodes = self.nodes[::-1].copy()
-        return graph.route_from_nodes(nodes, self.cost)
+        """The same path run backwards (arms go south along cocaine routes); cached."""
+        if self._reverse is None:
+            self._reverse = graph.route_from_nodes(self.nodes[::-1].copy(), self.cost)
+        return self._reverse
 
 
 class RoutingGraph:
@@ -109,6 +111,7 @@ class RoutingGraph:
         self.matrix = sparse.csr_matrix((np.ones(len(self.src)), (self.src, self.dst)),
                                         shape=(self.n, self.n))
         self.matrix.sort_indices()
+        self._base_key = None
         # csr_matrix keeps (src, dst)-sorted order, which is our edge order
         assert np.array_equal(self.matrix.indices, self.dst)
 
@@ -122,14 +125,26 @@ class RoutingGraph:
     def edge_weights(self, cost_per_km: np.ndarray, premium: np.ndarray, fee_per_km: np.ndarray,
                      mode_change_cost: float) -> np.ndarray:
         """Generalised cost of each edge: transport × risk premium at the cell entered + fees."""
-        w = self.km * cost_per_km[self.mode] * premium[self.dst] + self.km * fee_per_km[self.dst]
-        w += self.landing * mode_change_cost
+        key = (tuple(cost_per_km), mode_change_cost)
+        if self._base_key != key:            # the transport part is fixed for a run
+            self._base_key = key
+            self._base = self.km * np.asarray(cost_per_km)[self.mode]
+            self._fixed = self.landing * mode_change_cost
+        w = self._base * premium[self.dst]
+        w += self.km * fee_per_km[self.dst]
+        w += self._fixed
         return w
 
     def search(self, weights: np.ndarray, sources: np.ndarray):
-        """Least-cost distances and predecessors from each source (one Dijkstra per source)."""
+        """One Dijkstra from the nearest of several sources.
+
+        Returns (dist, pred, origin): for every node, the least cost from any source, its
+        predecessor on that path and which source it starts from. One search serves a
+        whole organisation, whatever the number of its departure points.
+        """
         self.matrix.data = weights  # same order as our edges, so no rebuild
-        return csgraph.dijkstra(self.matrix, directed=True, indices=sources, return_predecessors=True)
+        return csgraph.dijkstra(self.matrix, directed=True, indices=sources, min_only=True,
+                                return_predecessors=True)
 
     def path(self, pred_row: np.ndarray, source: int, target: int, cost: float) -> "Route | None":
         """Walk predecessors back from target; None if unreachable."""

@@ -11,9 +11,9 @@ class Cartel(mesa.Agent):
 
     It keeps its own perceived-risk field over cells (raised by its seizures, decaying when
     nothing happens, plus what it can see of enforcement) and a plaza field (where its
-    loads usually pass). Routes are re-planned every month; shipments spread over the
-    near-best source-to-port routes with a softmax on relative cost, which is how real
-    organisations diversify instead of using one route.
+    loads usually pass). Routes are re-planned every month; shipments spread over its
+    ports of entry with a softmax on the relative cost of the best route to each, which
+    is how real organisations diversify instead of using one route.
     """
 
     def __init__(self, model, index: int, spec, sources: np.ndarray, ports: np.ndarray):
@@ -37,20 +37,15 @@ class Cartel(mesa.Agent):
             self.learned_risk += seizure_risk * self.model.smooth_nodes(hits)
 
     def plan(self, base_premium_risk: np.ndarray, rival_fee: np.ndarray) -> None:
-        """Least-cost routes from each source to each of its ports; keep the near-best."""
+        """Least-cost route to each of its ports (from whichever source is cheapest)."""
         m = self.model
         p = m.config.routing
         risk = self.learned_risk + base_premium_risk
         premium = np.clip((risk / p.risk_threshold) ** 2, 1.0, p.max_premium)
         weights = m.graph.edge_weights(m.cost_per_km, premium, m.gang_fee_per_km + rival_fee,
                                        p.mode_change_cost)
-        dist, pred = m.graph.search(weights, self.sources)
-        cand = []
-        for i, s in enumerate(self.sources):
-            for t in self.ports:
-                c = dist[i, t]
-                if np.isfinite(c):
-                    cand.append((c, i, s, t))
+        dist, pred, origin = m.graph.search(weights, self.sources)
+        cand = [(dist[t], int(origin[t]), int(t)) for t in self.ports if np.isfinite(dist[t])]
         if not cand:
             self.routes, self.route_p = [], np.zeros(0)
             return
@@ -61,7 +56,7 @@ class Cartel(mesa.Agent):
         prob = np.exp(logits[keep])
         prob /= prob.sum()
         kept = [c for c, k in zip(cand, keep) if k]
-        self.routes = [m.graph.path(pred[i], s, t, c) for c, i, s, t in kept]
+        self.routes = [m.graph.path(pred, s, t, c) for c, s, t in kept]
         self.route_p = prob
 
     def update_plazas(self, flow_share: np.ndarray, rate: float = 0.2) -> None:

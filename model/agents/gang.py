@@ -27,14 +27,14 @@ class Gang(mesa.Agent):
         self.home = home
         self.strength = spec.strength
         self.revenue = 0.0
+        self._km = model.km_from(home)                      # fixed base: compute once
+        self._eligible = model.cmap.land & model.graph.routable
         self.territory = np.zeros(model.cmap.shape, bool)
         self.update_territory()
 
     def update_territory(self) -> None:
-        m = self.model
         radius = self.spec.radius_km * math.sqrt(max(self.strength, 0.0))
-        d = m.km_from(self.home)
-        self.territory = (d <= radius) & m.cmap.land & m.graph.routable
+        self.territory = (self._km <= radius) & self._eligible
 
     def settle(self, transit_tonnes: float, coverage_in_territory: float) -> None:
         """Monthly accounts: fees earned grow the gang, arrests shrink it (never below 1%)."""
