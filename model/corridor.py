@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 
 import mesa
@@ -11,6 +12,7 @@ from scipy import ndimage, sparse
 from scipy.sparse import csgraph
 
 from .agents import Cartel, EnforcementUnit, Gang, Migrant, MigrantState
+from .agents.migrant import migrant_month
 from .flows import Commodity, Ledger, Shipment
 from .geography import CorridorMap, haversine_km
 from .metrics import Recorder
@@ -97,6 +99,7 @@ class CorridorModel(mesa.Model):
         self.migrant_hops = max(1, int(round(scenario.migrants.speed_km_per_step / self.cell_km)))
         self.migrant_counts = {s: 0 for s in MigrantState}
         self.migrants: list[Migrant] = []
+        self.migrant_agent_steps = 0      # for the benchmarks
 
         # fields the agents read
         self.recent_seizures = np.zeros((w, h))
@@ -160,6 +163,7 @@ class CorridorModel(mesa.Model):
         self.settings = s
         jur = self.cmap.jur
         self._levels = {k: v[jur] for k, v in s.levels.items()}
+        self.node_levels = {k: v.ravel() for k, v in self._levels.items()}
         self._coop = s.cooperation[jur]
         # where each pool's units may go: its own area, plus partners' when it cooperates
         self._allowed: dict[str, np.ndarray] = {}
@@ -195,26 +199,35 @@ class CorridorModel(mesa.Model):
                 EnforcementUnit(self, pool, self.grid[(int(x), int(y))])
 
     def _migrant_routes(self) -> None:
-        """Next hop toward the border for the direct and the smugglers' route."""
-        g = self.graph
+        """Where a migrant on the direct or the smugglers' route is a month from now.
+
+        One search per route from the whole border, then the next-hop array composed
+        `migrant_hops` times, so a migrant's monthly move is one array lookup.
+        """
+        g, mg = self.graph, self.config.migrants
         land = g.mode == Mode.LAND
         me = self.level("migration_enforcement").ravel()
         gang = self.grid.gang_strength.data.ravel() > 0
         km = g.km[land]
         dst = g.dst[land]
-        direct = km * (1.0 + 4.0 * me[dst])
-        smug = km * (1.0 + 0.5 * me[dst]) * np.where(gang[dst], 0.6, 1.0)
+        direct = km * (1.0 + mg.checkpoint_avoidance * me[dst])
+        smug = (km * (1.0 + mg.smuggler_checkpoint_avoidance * me[dst])
+                * np.where(gang[dst], mg.gang_corridor_factor, 1.0))
         targets = np.flatnonzero(self.at_border)
-        self.migrant_next = []
-        if len(targets) == 0:       # a map without a destination border: nobody can move
-            self.migrant_next = [np.full(g.n, -9999), np.full(g.n, -9999)]
-            return
+        stay = np.arange(g.n)
+        self.migrant_jump = []
         for w in (direct, smug):
-            # search from the border over reversed edges: predecessor = next hop northward
-            mat = sparse.csr_matrix((w, (dst, g.src[land])), shape=(g.n, g.n))
-            _, pred, _ = csgraph.dijkstra(mat, directed=True, indices=targets, min_only=True,
-                                          return_predecessors=True)
-            self.migrant_next.append(pred)
+            nxt = stay.copy()
+            if len(targets):
+                # search from the border over reversed edges: predecessor = next hop north
+                mat = sparse.csr_matrix((w, (dst, g.src[land])), shape=(g.n, g.n))
+                _, pred, _ = csgraph.dijkstra(mat, directed=True, indices=targets, min_only=True,
+                                              return_predecessors=True)
+                nxt = np.where(pred >= 0, pred, stay)   # border and stranded cells stay put
+            jump = nxt
+            for _ in range(self.migrant_hops - 1):
+                jump = nxt[jump]
+            self.migrant_jump.append(jump)
 
     # ----- the month -----------------------------------------------------------------
     def step(self) -> None:
@@ -369,12 +382,6 @@ class CorridorModel(mesa.Model):
     def _migrant_phase(self) -> None:
         mg = self.config.migrants
         me = self.level("migration_enforcement")
-        gs = self.grid.gang_strength.data
-        law = self.level("trafficking_law")
-        self.detain_p = 1.0 - np.exp(-mg.detention * me * (1 + self.coverage_all / 10.0))
-        self.traffick_p = 1.0 - np.exp(-mg.trafficking * gs * (1.0 - mg.trafficking_law_effect * law))
-        self.rescue_p = 1.0 - np.exp(-mg.rescue * self.level("victim_services")
-                                     * np.minimum(self.coverage_all, 1.0))
         for i, cell in enumerate(self.migrant_origins):
             self._mig_acc[i] += mg.origins[i].agents_per_step
             n = int(self._mig_acc[i])
@@ -385,21 +392,14 @@ class CorridorModel(mesa.Model):
             for s in smuggled:
                 self.migrants.append(Migrant(self, self.grid[cell], i, bool(s)))
                 self.migrant_counts[MigrantState.TRAVELLING] += 1
-        still = []
-        order = self.rng.permutation(len(self.migrants))
-        for k in order:
-            a = self.migrants[k]
-            before = a.state
-            a.step()
-            if a.state != before:
-                self.migrant_counts[before] -= 1
-                self.migrant_counts[a.state] += 1
-            if a.state in (MigrantState.TRAVELLING, MigrantState.TRAFFICKED):
-                still.append(a)
-            else:
-                a.remove()   # finished journeys leave the grid; the counts keep them
-        still.sort(key=lambda a: a.unique_id)
-        self.migrants = still
+        self.migrant_agent_steps += len(self.migrants)
+        for a, before in migrant_month(self, self.migrants, self.rng.random(len(self.migrants))):
+            self.migrant_counts[before] -= 1
+            self.migrant_counts[a.state] += 1
+            if a.state not in (MigrantState.TRAVELLING, MigrantState.TRAFFICKED):
+                a.cell = None   # a finished journey leaves the grid; the agent and counts stay
+        self.migrants = [a for a in self.migrants
+                         if a.state in (MigrantState.TRAVELLING, MigrantState.TRAFFICKED)]
 
     def _violence_phase(self, ev) -> np.ndarray:
         v = self.config.violence

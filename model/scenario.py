@@ -167,8 +167,16 @@ class Migrants(Strict):
                               doc="share using smugglers when migration enforcement is zero")
     smuggler_response: float = P(2.0, unit="-", ge=0, le=100,
                                  doc="how strongly migration enforcement pushes migrants to smugglers")
+    checkpoint_avoidance: float = P(4.0, unit="x per unit enforcement", ge=0, le=1000,
+                                    doc="how much migration enforcement lengthens the direct route as migrants see it")
+    smuggler_checkpoint_avoidance: float = P(0.5, unit="x per unit enforcement", ge=0, le=1000,
+                                             doc="the same for smugglers, who know the checkpoints")
+    gang_corridor_factor: float = P(0.6, unit="x", gt=0, le=10,
+                                    doc="cost of crossing gang territory for smugglers (<1: they use gang corridors)")
     detention: float = P(0.05, unit="1/month", ge=0, le=1,
                          doc="monthly detention hazard at full migration enforcement")
+    detention_per_coverage: float = P(0.1, unit="1/coverage", ge=0, le=100,
+                                      doc="extra detention where police are present, per unit coverage")
     trafficking: float = P(0.04, unit="1/month", ge=0, le=1,
                            doc="monthly hazard of being trafficked in gang territory at strength 1")
     trafficking_law_effect: float = P(0.6, unit="fraction", ge=0, le=1,

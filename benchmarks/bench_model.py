@@ -1,0 +1,251 @@
+"""Model performance: the baseline run, where its time goes, how it scales, against floors.
+
+    python benchmarks/bench_model.py            # full (about 3-4 minutes on 2 cores)
+    python benchmarks/bench_model.py --quick    # fewer repeats, no resolution rebuild
+
+Writes benchmarks/results/model.json and prints a table. Every target is a ratio against a
+floor measured in the same process and run, never an absolute time asserted in a test:
+
+- time per step of the baseline <= 3x floor (a): one single-source least-cost search over
+  the map's routing graph per cartel, the work route re-planning cannot avoid;
+- migrant agent-steps per second >= floor (b): a BoltzmannWealth-style Mesa model (agents
+  on an OrthogonalMooreGrid move to a random neighbour and give wealth to a cellmate) with
+  as many agents as the baseline has migrants;
+- the baseline's full run under 30 s and 1 GiB peak memory (measured in a fresh process).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import mesa  # noqa: E402
+from mesa.discrete_space import CellAgent, OrthogonalMooreGrid  # noqa: E402
+from scipy.sparse import csgraph  # noqa: E402
+
+from model.corridor import CorridorModel  # noqa: E402
+from model.scenario import load_scenario  # noqa: E402
+
+BASELINE = ROOT / "scenarios" / "baseline.toml"
+OUT = ROOT / "benchmarks" / "results" / "model.json"
+
+
+# ----- the baseline, full length, in a fresh process ------------------------------------
+FULL_RUN = r"""
+import json, resource, sys, time
+sys.path.insert(0, sys.argv[1])
+from model.scenario import load_scenario
+from model.corridor import CorridorModel
+t0 = time.perf_counter()
+sc, cmap = load_scenario(sys.argv[2])
+m = CorridorModel(sc, cmap, seed=sc.scenario.seed)
+t_init = time.perf_counter() - t0
+for _ in range(sc.scenario.steps):
+    m.step()
+wall = time.perf_counter() - t0
+ts = m.recorder.timeseries()
+print(json.dumps({"wall_s": wall, "init_s": t_init, "steps": sc.scenario.steps,
+                  "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "phase_s": m.phase_seconds, "migrant_agent_steps": m.migrant_agent_steps,
+                  "cells": int(cmap.shape[0] * cmap.shape[1]), "routable": int(m.graph.routable.sum()),
+                  "edges": int(m.graph.n_edges), "cartels": len(m.cartels),
+                  "enforcement_units": int(ts.enforcement_units.iloc[-1]),
+                  "migrants_spawned": m.migrants_spawned(),
+                  "peak_live_migrants": int(ts[[c for c in ts.columns if c in ("migrants_travelling", "migrants_trafficked")]].sum(axis=1).max()),
+                  "delivered_t": float(m.ledger.delivered[0])}))
+"""
+
+
+def full_run(scenario: Path = BASELINE) -> dict:
+    out = subprocess.run([sys.executable, "-c", FULL_RUN, str(ROOT), str(scenario)],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# ----- floor (a): the searches re-planning needs ----------------------------------------
+def floor_search(repeats: int) -> dict:
+    """One single-source Dijkstra per cartel on the routing graph with real weights."""
+    sc, cmap = load_scenario(BASELINE)
+    m = CorridorModel(sc, cmap, seed=sc.scenario.seed)
+    for _ in range(3):
+        m.step()
+    g = m.graph
+    r = sc.routing
+    prem = np.ones(g.n)
+    w = g.edge_weights(m.cost_per_km, prem, m.gang_fee_per_km, r.mode_change_cost)
+    g.matrix.data = w
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        for c in m.cartels:
+            csgraph.dijkstra(g.matrix, directed=True, indices=int(c.sources[0]), return_predecessors=True)
+        times.append(time.perf_counter() - t)
+    return {"seconds_per_step": statistics.median(times), "cartels": len(m.cartels)}
+
+
+# ----- floor (b): Mesa's simplest agent loop --------------------------------------------
+class WealthAgent(CellAgent):
+    def __init__(self, model, cell):
+        super().__init__(model)
+        self.cell = cell
+        self.wealth = 1
+
+    def step(self):
+        self.cell = self.cell.neighborhood.select_random_cell()
+        if self.wealth > 0:
+            mates = [a for a in self.cell.agents if a is not self]
+            if mates:
+                self.random.choice(mates).wealth += 1
+                self.wealth -= 1
+
+
+class BoltzmannWealth(mesa.Model):
+    def __init__(self, n: int, width: int = 30, height: int = 30, rng=None):
+        super().__init__(rng=rng)
+        self.grid = OrthogonalMooreGrid((width, height), random=self.random)
+        cells = self.grid.all_cells.cells
+        for _ in range(n):
+            WealthAgent(self, self.random.choice(cells))
+
+    def step(self):
+        self.agents.shuffle_do("step")
+
+
+def floor_agents(n: int, steps: int) -> dict:
+    m = BoltzmannWealth(n, rng=1)
+    t = time.perf_counter()
+    for _ in range(steps):
+        m.step()
+    dt = time.perf_counter() - t
+    return {"agents": n, "steps": steps, "agent_steps_per_s": n * steps / dt}
+
+
+# ----- our migrants --------------------------------------------------------------------
+def migrant_rate(migrant_scale: float, steps: int) -> dict:
+    """Agent-steps per second of the migrant phase (spawning, moving, hazards, bookkeeping)."""
+    sc, cmap = load_scenario(BASELINE)
+    for o in sc.migrants.origins:
+        o.agents_per_step *= migrant_scale
+    m = CorridorModel(sc, cmap, seed=sc.scenario.seed)
+    for _ in range(steps):
+        m.step()
+    return {"scale": migrant_scale, "agent_steps": m.migrant_agent_steps,
+            "agent_steps_per_s": m.migrant_agent_steps / m.phase_seconds["migrants"]}
+
+
+# ----- scaling ---------------------------------------------------------------------------
+def scaled_time_per_step(scale: float, steps: int, map_path: Path | None = None) -> dict:
+    sc, cmap = load_scenario(BASELINE)
+    if map_path is not None:
+        from model.geography import load_map
+        from model.scenario import check_against_map
+        cmap = load_map(map_path, sc.routing.maritime_zone_km)
+        check_against_map(sc, cmap, map_path)
+    for c in sc.cartel:
+        c.shipments_per_step = int(round(c.shipments_per_step * scale))
+    for o in sc.migrants.origins:
+        o.agents_per_step *= scale
+    m = CorridorModel(sc, cmap, seed=sc.scenario.seed)
+    m.step()  # warm caches (graph weights, routes) before timing
+    t = time.perf_counter()
+    for _ in range(steps):
+        m.step()
+    dt = (time.perf_counter() - t) / steps
+    return {"scale": scale, "cells": int(cmap.shape[0] * cmap.shape[1]),
+            "routable": int(m.graph.routable.sum()), "seconds_per_step": dt,
+            "shipments_in_transit": len(m.ledger.active), "live_migrants": len(m.migrants)}
+
+
+def build_map(res: float, folder: Path) -> Path | None:
+    out = folder / f"corridor_{res}.toml"
+    r = subprocess.run([sys.executable, str(ROOT / "tools" / "build_map.py"), "--resolution", str(res),
+                        "--out", str(out), "--date", "benchmark"], capture_output=True, text=True)
+    return out if r.returncode == 0 else None
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="fewer repeats; skip the resolution rebuild")
+    args = ap.parse_args()
+    repeats = 5 if args.quick else 20
+    steps = 12 if args.quick else 24
+    res = {"platform": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version(),
+           "mesa": mesa.__version__, "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+
+    full = full_run()
+    per_step = (full["wall_s"] - full["init_s"]) / full["steps"]
+    res["baseline"] = dict(full, seconds_per_step=per_step)
+    fa = floor_search(repeats)
+    res["floor_a_search"] = fa
+    n_agents = max(full["peak_live_migrants"], 1)
+    fb = floor_agents(n_agents, steps=400)
+    fb4 = floor_agents(4 * n_agents, steps=200)
+    res["floor_b_boltzmann"] = fb
+    res["floor_b_boltzmann_4x"] = fb4
+    mig = migrant_rate(1.0, full["steps"])
+    mig4 = migrant_rate(4.0, 48)
+    res["migrants"] = mig
+    res["migrants_4x"] = mig4
+    res["scaling_agents"] = [scaled_time_per_step(s, steps) for s in (1, 2, 4)]
+    res["scaling_cells"] = []
+    if not args.quick:
+        with tempfile.TemporaryDirectory() as tmp:
+            for r in (0.5, 0.25, 0.125):
+                path = None if r == 0.25 else build_map(r, Path(tmp))
+                if r != 0.25 and path is None:
+                    res["scaling_cells"].append({"resolution": r, "error": "map build failed (needs the dev extra)"})
+                    continue
+                row = scaled_time_per_step(1, max(6, steps // 2), path)
+                row["resolution"] = r
+                res["scaling_cells"].append(row)
+
+    res["ratios"] = {
+        "step_over_floor_a": per_step / fa["seconds_per_step"],
+        "migrants_over_floor_b": mig["agent_steps_per_s"] / fb["agent_steps_per_s"],
+        "migrants_4x_over_floor_b_4x": mig4["agent_steps_per_s"] / fb4["agent_steps_per_s"],
+    }
+    res["targets"] = {
+        "step_over_floor_a <= 3": res["ratios"]["step_over_floor_a"] <= 3,
+        "migrants_over_floor_b >= 1": res["ratios"]["migrants_over_floor_b"] >= 1,
+        "baseline wall < 30 s": full["wall_s"] < 30,
+        "baseline peak < 1024 MiB": full["peak_rss_mib"] < 1024,
+    }
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(res, indent=2) + "\n")
+
+    b = res["baseline"]
+    print(f"baseline: {b['steps']} months in {b['wall_s']:.1f} s ({1000 * per_step:.1f} ms/step), "
+          f"peak {b['peak_rss_mib']:.0f} MiB; {b['cells']} cells ({b['routable']} routable, {b['edges']} edges), "
+          f"{b['cartels']} cartels, {b['enforcement_units']} units, {b['migrants_spawned']} migrants")
+    tot = sum(b["phase_s"].values())
+    print("where the time goes: " + ", ".join(f"{k} {100 * v / tot:.0f}%" for k, v in
+                                               sorted(b["phase_s"].items(), key=lambda kv: -kv[1])))
+    print(f"floor (a) {1000 * fa['seconds_per_step']:.1f} ms/step -> step / floor = {res['ratios']['step_over_floor_a']:.2f} (target <= 3)")
+    print(f"floor (b) {fb['agent_steps_per_s']:.0f} agent-steps/s with {n_agents} agents; migrants "
+          f"{mig['agent_steps_per_s']:.0f} -> ratio {res['ratios']['migrants_over_floor_b']:.2f} (target >= 1); "
+          f"at 4x: {res['ratios']['migrants_4x_over_floor_b_4x']:.2f}")
+    for row in res["scaling_agents"]:
+        print(f"agents x{row['scale']}: {1000 * row['seconds_per_step']:.1f} ms/step")
+    for row in res["scaling_cells"]:
+        if "error" in row:
+            print(f"resolution {row['resolution']}: {row['error']}")
+        else:
+            print(f"resolution {row['resolution']}°: {row['cells']} cells, {1000 * row['seconds_per_step']:.1f} ms/step")
+    print(f"wrote {OUT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
