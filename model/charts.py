@@ -90,7 +90,11 @@ def footer(fig, summary_or_text) -> None:
         text = footer_text(s["scenario"], s["seed"], s.get("steps"), extra)
     else:
         text = str(summary_or_text)
-    fig.text(0.005, 0.004, text, fontsize=7, color=MUTED, ha="left", va="bottom")
+    strip = 0.24 / fig.get_figheight()                     # inches kept free for the footer
+    engine = fig.get_layout_engine()
+    if engine is not None and hasattr(engine, "set") and "rect" in engine.get():
+        engine.set(rect=(0, strip, 1, 1 - strip))
+    fig.text(0.005, 0.006, text, fontsize=7, color=MUTED, ha="left", va="bottom")
 
 
 def save(fig, out: Path | str | None, formats=("png",), dpi: int = DEFAULT_DPI) -> list[Path]:
@@ -217,17 +221,6 @@ def window_cells(run: RunData, name: str, which: str = "scenario") -> tuple[np.n
 # Maps
 
 
-def _edges(a: np.ndarray, b_mask=None) -> tuple[list, list]:
-    """Cell-edge segments where the label array changes: (vertical, horizontal) pairs of index positions."""
-    vx, vy = np.nonzero(a[1:, :] != a[:-1, :])      # between x and x+1
-    hx, hy = np.nonzero(a[:, 1:] != a[:, :-1])      # between y and y+1
-    if b_mask is not None:
-        keep_v = b_mask[1:, :][vx, vy] | b_mask[:-1, :][vx, vy]
-        keep_h = b_mask[:, 1:][hx, hy] | b_mask[:, :-1][hx, hy]
-        vx, vy, hx, hy = vx[keep_v], vy[keep_v], hx[keep_h], hy[keep_h]
-    return (vx, vy), (hx, hy)
-
-
 def _segments(cmap, label: np.ndarray, pair_filter=None) -> np.ndarray:
     """Line segments (lon, lat) along cell edges where `label` changes value.
 
@@ -316,41 +309,55 @@ class MapLayers:
 
 
 LABEL_NUDGE = {          # (dlon, dlat): move labels off the busiest routes and away from neighbours
-    "US": (0.0, 0.6), "MX": (-1.5, 1.5), "SV": (-0.6, -0.9), "BZ": (0.9, 0.6), "CR": (-0.8, -0.6),
-    "PA": (0.2, -0.9), "GT": (-0.5, 0.3), "CO": (1.0, 0.0),
+    "US": (2.0, 0.1), "MX": (-1.5, 1.5), "SV": (-1.6, -1.2), "NI": (0.9, 0.2), "BZ": (1.0, 0.8),
+    "CR": (-1.2, -0.5), "PA": (0.6, -1.0), "GT": (-0.8, 0.5), "CO": (1.0, 0.0), "HN": (0.6, 0.4),
 }
+UNLABELLED = {"BS", "CU", "DO", "HT", "JM", "INTL"}   # islands off the routes: names would only clutter
+TOP_BAND_CELLS = 4       # rows of the map's top edge repeated northward, so US labels have room
 
 
-def draw_base_map(ax, layers: MapLayers, box, title: str, labels: bool = True, ports: str = "labels") -> None:
-    """Sea, land, coast, borders, US border, ports of entry, country names, targeted outline."""
+def _ports(cmap) -> list:
+    """Ports of entry, numbered west to east."""
+    return sorted(cmap.features_of("port_of_entry"), key=lambda f: f.lon)
+
+
+def draw_base_map(ax, layers: MapLayers, box, title: str, labels: bool = True, ports: str = "numbers") -> None:
+    """Sea, land, coast, borders, US border, ports of entry, country names, targeted outline.
+
+    `ports`: "numbers" marks and numbers the ports of entry (the key is in `port_key`),
+    "markers" only marks them.
+    """
     cm = layers.cmap
     ax.set_facecolor(SEA)
-    land = np.where(cm.land, 1.0, np.nan)
-    ax.imshow(land.T, origin="lower", extent=_map_extent(cm), cmap=colors.ListedColormap([LAND]),
-              interpolation="nearest", zorder=0)
+    w0, e0, s0, n0 = _map_extent(cm)
+    land = np.concatenate([cm.land, np.repeat(cm.land[:, -1:], TOP_BAND_CELLS, axis=1)], axis=1)
+    ax.imshow(np.where(land, 1.0, np.nan).T, origin="lower", extent=(w0, e0, s0, n0 + TOP_BAND_CELLS * cm.res),
+              cmap=colors.ListedColormap([LAND]), interpolation="nearest", zorder=0)
     ax.add_collection(LineCollection(layers.coast, colors=COAST, linewidths=0.5, zorder=1))
     ax.add_collection(LineCollection(layers.borders, colors=BORDER, linewidths=0.6, zorder=3))
-    ax.add_collection(LineCollection(layers.us_border, colors=INK, linewidths=2.0, zorder=4))
+    ax.add_collection(LineCollection(layers.us_border, colors=INK, linewidths=2.2, zorder=4))
     if len(layers.target_outline):
         ax.add_collection(LineCollection(layers.target_outline, colors=INK, linewidths=1.1,
                                          linestyles=(0, (3, 2)), zorder=4))
-    halo = [patheffects.withStroke(linewidth=2.2, foreground="white")]
+    halo = [patheffects.withStroke(linewidth=2.4, foreground="white")]
     if labels:
         for code, lon, lat in layers.label_points(box):
+            if code in UNLABELLED:
+                continue
             dx, dy = LABEL_NUDGE.get(code, (0.0, 0.0))
-            ax.text(lon + dx, lat + dy, country_name(code), fontsize=7.5, ha="center", va="center",
-                    color=INK, zorder=6, path_effects=halo, style="italic" if code == "US" else "normal")
-    pe = cm.features_of("port_of_entry")
+            ax.text(lon + dx, lat + dy, country_name(code), fontsize=8, ha="center", va="center",
+                    color=INK, zorder=6, path_effects=halo, fontweight="bold" if code == "US" else "normal")
+    pe = _ports(cm)
     if pe:
-        ax.plot([f.lon for f in pe], [f.lat for f in pe], ls="none", marker="v", ms=5, mfc="white",
-                mec=INK, mew=1.0, zorder=5)
-        if ports == "labels":
-            for f in pe:
-                ax.text(f.lon + 0.15, f.lat + 0.35, f.name, fontsize=6, rotation=35, rotation_mode="anchor",
-                        ha="left", va="bottom", color=INK, zorder=6, path_effects=halo)
+        ax.plot([f.lon for f in pe], [f.lat for f in pe], ls="none", marker="v", ms=5.5, mfc="white",
+                mec=INK, mew=1.1, zorder=5)
+        if ports == "numbers":
+            for i, f in enumerate(pe, 1):
+                ax.text(f.lon + 0.1, f.lat + 0.45, str(i), fontsize=7, ha="center", va="bottom", color=INK,
+                        fontweight="bold", zorder=6, path_effects=halo)
     w, e, s, n = box
     ax.set_xlim(w, e)
-    ax.set_ylim(s, n)
+    ax.set_ylim(s, max(n, n0 + TOP_BAND_CELLS * cm.res))
     ax.set_aspect("equal")
     ax.set_xticks([])
     ax.set_yticks([])
@@ -359,14 +366,22 @@ def draw_base_map(ax, layers: MapLayers, box, title: str, labels: bool = True, p
     ax.set_title(title, fontsize=11, loc="left")
 
 
-def _map_legend_handles(layers: MapLayers) -> list:
-    h = [Line2D([], [], color=INK, lw=2.0, label="US border"),
-         Line2D([], [], ls="none", marker="v", ms=6, mfc="white", mec=INK, label="US port of entry"),
+def _map_legend(ax, layers: MapLayers) -> None:
+    """Map key (lower left, over the Pacific) and the numbered ports of entry above it."""
+    h = [Line2D([], [], color=INK, lw=2.2, label="US border"),
          Line2D([], [], color=BORDER, lw=0.8, label="country border")]
     if len(layers.target_outline):
         h.append(Line2D([], [], color=INK, lw=1.1, ls=(0, (3, 2)),
                         label=f"policy area ({', '.join(country_name(t) for t in layers.targeted)})"))
-    return h
+    key = ax.legend(handles=h, loc="lower left", fontsize=7, frameon=True, framealpha=0.92, edgecolor="none")
+    ax.add_artist(key)
+    pe = _ports(layers.cmap)
+    if pe:
+        ph = [Line2D([], [], ls="none", marker=f"${i}$", ms=5, color=INK, label=f.name)
+              for i, f in enumerate(pe, 1)]
+        ax.legend(handles=ph, loc="lower left", bbox_to_anchor=(0.0, 0.17), fontsize=7, ncol=2,
+                  title="▽ US ports of entry", title_fontsize=7, frameon=True, framealpha=0.92,
+                  edgecolor="none", handletextpad=0.3, columnspacing=0.8, alignment="left")
 
 
 def _nice_max(v: float) -> float:
@@ -394,20 +409,20 @@ def route_density_map(folder, cmap=None, out: Path | None = None, formats=("png"
     norm = colors.LogNorm(vmin=vmax * 1e-3, vmax=vmax)
     span = f"{run.month(a)} to {run.month(b - 1)}" if a in set(run.ts.step) else f"months {a}–{b - 1}"
 
-    def density(ax, arr, title, labels=True, ports="labels"):
+    def density(ax, arr, title, labels=True, ports="numbers"):
         draw_base_map(ax, layers, box, title, labels=labels, ports=ports)
         return ax.imshow(np.where(arr >= vmax * 1e-3, arr, np.nan).T, origin="lower", extent=_map_extent(cm),
                          cmap=FLOW_CMAP, norm=norm, interpolation="nearest", zorder=2, alpha=0.95)
 
     if has_cf:
-        im = density(axes[0], cf, "Without the policy", ports="labels")
-        density(axes[1], sc, "With the policy", labels=True, ports="markers")
+        im = density(axes[0], cf, "Without the policy")
+        density(axes[1], sc, "With the policy")
         cax = fig.add_subplot(gs[1, :2])
         cb = fig.colorbar(im, cax=cax, orientation="horizontal")
         cb.set_label(f"cocaine passing through each 28 km cell, {span} (tonnes, log scale)", fontsize=9)
         diff = sc - cf
         lim = _nice_max(float(np.abs(diff).max()))
-        draw_base_map(axes[2], layers, box, "Change: purple = less cocaine, orange = more", ports="markers")
+        draw_base_map(axes[2], layers, box, "Change: purple = less cocaine, orange = more")
         dn = colors.SymLogNorm(linthresh=lim * 0.01, vmin=-lim, vmax=lim, base=10)
         im2 = axes[2].imshow(np.where(np.abs(diff) >= lim * 0.002, diff, np.nan).T, origin="lower",
                              extent=_map_extent(cm), cmap=DIFF_CMAP, norm=dn, interpolation="nearest", zorder=2)
@@ -417,16 +432,14 @@ def route_density_map(folder, cmap=None, out: Path | None = None, formats=("png"
         cb2.set_ticks(ticks)
         cb2.set_ticklabels([f"{t:+,.0f}" if t else "0" for t in ticks])
         cb2.set_label("change in cocaine passing (tonnes per cell)", fontsize=9)
-        axes[0].legend(handles=_map_legend_handles(layers), loc="lower left", fontsize=7, frameon=True,
-                       framealpha=0.9, edgecolor="none")
+        _map_legend(axes[0], layers)
         title = f"Where cocaine went when the policy was applied: {scenario_title(run.summary['scenario'])}"
     else:
         im = density(axes[0], sc, "Cocaine routes")
         cax = fig.add_subplot(gs[1, 0])
         cb = fig.colorbar(im, cax=cax, orientation="horizontal")
         cb.set_label(f"cocaine passing through each 28 km cell, {span} (tonnes, log scale)", fontsize=9)
-        axes[0].legend(handles=_map_legend_handles(layers), loc="lower left", fontsize=7, frameon=True,
-                       framealpha=0.9, edgecolor="none")
+        _map_legend(axes[0], layers)
         title = f"Where cocaine moves: {scenario_title(run.summary['scenario'])}"
     cb.ax.tick_params(labelsize=8)
     fig.suptitle(title, fontsize=14, x=0.01, ha="left", fontweight="bold")
@@ -448,7 +461,7 @@ def _shade_window(ax, run: RunData, label: bool = True) -> None:
     if run.has_cf:
         a, b = run.window
         ax.axvspan(a - 0.5, b - 0.5, color="#999999", alpha=0.15, lw=0,
-                   label="policy in force" if label else None, zorder=0)
+                   label=f"policy in force (from {run.month(a)})" if label else None, zorder=0)
 
 
 def _month_ticks(ax, run: RunData) -> None:
@@ -463,7 +476,7 @@ def _month_ticks(ax, run: RunData) -> None:
 
 
 def flow_share_chart(folder, out: Path | None = None, top: int = 6, formats=("png",),
-                     dpi: int = DEFAULT_DPI, run: RunData | None = None, months: int = 3) -> plt.Figure:
+                     dpi: int = DEFAULT_DPI, run: RunData | None = None, months: int = 6) -> plt.Figure:
     """Share of finished cocaine loads that crossed each country, one small panel per country."""
     run = run or load_run(folder)
     ts, cf = run.ts, run.cf_ts if run.has_cf else None
@@ -501,27 +514,33 @@ def flow_share_chart(folder, out: Path | None = None, top: int = 6, formats=("pn
     fig.suptitle(f"Share of cocaine loads crossing each country ({months}-month average)",
                  fontsize=14, x=0.01, ha="left", fontweight="bold")
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    order = [labels.index(k) for k in ("with the policy", "share crossing", "without the policy", "policy in force")
-             if k in labels]
-    fig.legend([handles[k] for k in order], [labels[k] for k in order], loc="outside upper right",
-               ncol=len(order), frameon=False, fontsize=9)
+    order = sorted(range(len(labels)), key=lambda k: ("with the policy", "share crossing", "without the policy")
+                   .index(labels[k]) if not labels[k].startswith("policy") else 9)
+    fig.legend([handles[k] for k in order], [labels[k] for k in order], loc="outside lower center",
+               ncol=len(order), frameon=False, fontsize=10)
     footer(fig, run.footer())
     save(fig, out, formats, dpi)
     return fig
 
 
 def displacement_table(run: RunData, min_share: float = 0.02) -> pd.Series:
-    """Change in cocaine moved (thousand tonne-km) against the counterfactual, over the window.
+    """Change in cocaine moved (thousand tonne-km) against the counterfactual, over the window."""
+    sc, _ = window_cells(run, "cocaine_flow")
+    cf, _ = window_cells(run, "cocaine_flow", "counterfactual")
+    return displacement_by_place(run.cmap, sc, cf, run.targeted, min_share)
+
+
+def displacement_by_place(cmap, sc_flow: np.ndarray, cf_flow: np.ndarray, targeted: list[str],
+                          min_share: float = 0.02) -> pd.Series:
+    """Change in cocaine moved (thousand tonne-km) between two per-cell flow sums (t per cell).
 
     The first entry is the targeted area (all targets together); then every other country
     (land and own waters) and international waters. Entries smaller than `min_share` of the
     largest change are summed into 'other places'.
     """
-    cm = run.cmap
-    sc, _ = window_cells(run, "cocaine_flow")
-    cf, _ = window_cells(run, "cocaine_flow", "counterfactual")
-    diff = (sc - cf) * cm.cell_km() / 1000.0          # tonne-cells -> thousand tonne-km
-    tmask = MapLayers(cm, run.targeted).target_mask
+    cm = cmap
+    diff = (sc_flow - cf_flow) * cm.cell_km() / 1000.0          # tonne-cells -> thousand tonne-km
+    tmask = MapLayers(cm, targeted).target_mask
     out = {}
     if tmask.any():
         out["policy area"] = float(diff[tmask].sum())
@@ -532,8 +551,8 @@ def displacement_table(run: RunData, min_share: float = 0.02) -> pd.Series:
     s = pd.Series(out)
     rest = s.drop("policy area", errors="ignore")
     big = rest.abs() >= min_share * max(float(s.abs().max()), 1e-12)
+    small = float(rest[~big].sum())
     rest = rest[big].sort_values(ascending=False)
-    small = float(s.drop("policy area", errors="ignore")[~big].sum())
     parts = ([s[["policy area"]]] if "policy area" in s else []) + [rest]
     if abs(small) > 0:
         parts.append(pd.Series({"other places": small}))
@@ -557,7 +576,7 @@ def displacement_bars(folder=None, out: Path | None = None, formats=("png",), dp
         footer_line = run.footer()
     med = table.median(axis=0)
     lo, hi = table.min(axis=0), table.max(axis=0)
-    names = [f"{'Policy area: ' + ', '.join(country_name(t) for t in targeted or [])}" if k == "policy area"
+    names = [f"{', '.join(country_name(t) for t in targeted or [])} (policy area)" if k == "policy area"
              else country_name(k) for k in med.index]
     fig, ax = plt.subplots(figsize=(10, 0.42 * len(med) + 2.2), layout="constrained")
     y = np.arange(len(med))[::-1]
@@ -571,9 +590,9 @@ def displacement_bars(folder=None, out: Path | None = None, formats=("png",), dp
     ax.set_yticklabels(names, fontsize=10)
     lim = float(max(abs(lo.min()), abs(hi.max()), 1e-9))
     ax.set_xlim(-lim * 1.25, lim * 1.25)
-    for yi, v in zip(y, med):
-        ax.text(v + (0.02 * lim if v >= 0 else -0.02 * lim), yi, f"{v:+,.0f}", va="center",
-                ha="left" if v >= 0 else "right", fontsize=9, color=INK, zorder=4)
+    for yi, v, vlo, vhi in zip(y, med, lo, hi):          # value beyond the whisker's end
+        ax.text((max(v, vhi) + 0.02 * lim) if v >= 0 else (min(v, vlo) - 0.02 * lim), yi, f"{v:+,.0f}",
+                va="center", ha="left" if v >= 0 else "right", fontsize=9, color=INK, zorder=4)
     ax.set_xlabel("change in cocaine moved, against no policy (thousand tonne-km)", fontsize=10)
     ax.grid(axis="x", color="#e5e5e5", lw=0.6, zorder=0)
     _tidy(ax)
@@ -582,8 +601,10 @@ def displacement_bars(folder=None, out: Path | None = None, formats=("png",), dp
         handles.append(Line2D([], [], color=INK, lw=1, marker="|", ms=8, label=f"range over {len(table)} seeds"))
     ax.legend(handles=handles, loc="lower right", frameon=False, fontsize=9)
     where = ", ".join(country_name(t) for t in targeted or []) or "the policy area"
-    ax.set_title(f"Cocaine pushed out of {where}, and where it went", fontsize=14, loc="left",
+    fig.suptitle(f"Cocaine pushed out of {where}, and where it went", fontsize=14, x=0.01, ha="left",
                  fontweight="bold")
+    ax.set_title("Cocaine moved through each country and its waters, with the policy minus without it "
+                 "(tonnes × km travelled)", fontsize=9.5, loc="left", color=MUTED)
     footer(fig, footer_line or "")
     save(fig, out, formats, dpi)
     return fig
@@ -621,7 +642,8 @@ def outcome_dashboard(folder, out: Path | None = None, formats=("png",), dpi: in
         ax.set_ylim(0, None)
         _month_ticks(ax, run)
         _tidy(ax)
-        ax.legend(loc="lower right", frameon=False, fontsize=8)
+        hs, ls = ax.get_legend_handles_labels()
+        ax.legend(hs[::-1], ls[::-1], loc="lower right", frameon=False, fontsize=8)
 
     ax = axes[1, 0]
     v = pd.Series(s["violence"], dtype=float)
@@ -642,6 +664,7 @@ def outcome_dashboard(folder, out: Path | None = None, formats=("png",), dpi: in
     ax.set_xlabel("violent events (count)", fontsize=9)
     ax.legend(loc="lower right", frameon=False, fontsize=8)
     ax.grid(axis="x", color="#e5e5e5", lw=0.6)
+    ax.set_axisbelow(True)
     _tidy(ax)
 
     ax = axes[1, 1]

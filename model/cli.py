@@ -52,6 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--explain", action="store_true", help="also list every parameter with unit and source")
     from . import sweep_cli   # sweep and analyze: their heavy imports happen inside the handlers
     sweep_cli.register(sub)
+    from . import report_cli   # plot and brief: charts are imported inside the handlers
+    report_cli.register(sub)
+    from . import compare   # scenarios side by side
+    compare.register(sub)
+    from . import dashboard_cli   # dashboard: solara is imported only by the server it starts
+    dashboard_cli.register(sub)
     return p
 
 
@@ -111,7 +117,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     from .sweep_cli import HANDLERS as sweep_handlers
-    handlers = {"run": cmd_run, "validate": cmd_validate, **sweep_handlers}
+    from .report_cli import HANDLERS as report_handlers
+    from .compare import HANDLERS as compare_handlers
+    from .dashboard_cli import HANDLERS as dashboard_handlers
+    handlers = {"run": cmd_run, "validate": cmd_validate, **sweep_handlers, **report_handlers,
+                **compare_handlers, **dashboard_handlers}
     try:
         return handlers[args.command](args)
     except InputError as exc:

@@ -51,6 +51,12 @@ class Recorder:
             row[f"transit_{code}"] = float(sum(v for v, bits in done if bits >> ci & 1))
         ca_bits = sum(1 << ci for ci, c in enumerate(cm.country_codes) if c in CENTRAL_AMERICA)
         row["central_america_completed"] = float(sum(v for v, bits in done if bits & ca_bits))
+        # loads that entered Mexico overland from Central America, and those that crossed Guatemala
+        mx_bit = 1 << cm.country_codes.index("MX") if "MX" in cm.country_codes else 0
+        gt_bit = 1 << cm.country_codes.index("GT") if "GT" in cm.country_codes else 0
+        overland = [(v, bits) for v, bits in done if bits & mx_bit and bits & ca_bits]
+        row["mexico_overland_completed"] = float(sum(v for v, _ in overland))
+        row["mexico_overland_via_GT"] = float(sum(v for v, bits in overland if bits & gt_bit))
         vc = np.bincount(m.node_country, weights=violence.ravel(), minlength=len(cm.country_codes))
         for ci, code in enumerate(cm.country_codes):
             if code != "INTL":

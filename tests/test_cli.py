@@ -126,3 +126,24 @@ def test_bad_flags_exit_2(tmp_path, flags):
 def test_missing_scenario_file(tmp_path):
     r = corridor_cli("run", tmp_path / "nope.toml")
     assert r.returncode == 2 and "nope.toml" in r.stderr and "file not found" in r.stderr
+
+
+def test_compare_prints_a_table_and_writes_files(tmp_path):
+    out = tmp_path / "cmp"
+    r = corridor_cli("compare", SCENARIOS / "mexico_crackdown.toml", SCENARIOS / "demand_reduction.toml",
+                     "--replications", "2", "--steps", "40", "--out", out, "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert "mexico_crackdown" in r.stdout and "demand_reduction" in r.stdout and "delivered %" in r.stdout
+    t = pd.read_csv(out / "compare.csv")
+    assert list(t.scenario) == ["mexico_crackdown", "demand_reduction"] and (t.runs == 2).all()
+    runs = pd.read_parquet(out / "runs.parquet")
+    # paired seeds: replicate k has the same seed in every scenario
+    assert runs.groupby("replicate").seed.nunique().eq(1).all()
+    # less demand, less delivered, in every seed
+    assert (runs[runs.scenario == "demand_reduction"].delivered_change_pct < -10).all()
+
+
+def test_compare_refuses_a_scenario_without_policy(tmp_path):
+    r = corridor_cli("compare", SCENARIOS / "baseline.toml", "--out", tmp_path / "c", "--quiet")
+    assert r.returncode == 2 and "no policy schedule" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "c").exists()

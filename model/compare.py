@@ -1,0 +1,161 @@
+"""`corridor compare`: scenarios side by side, each against its counterfactual, paired seeds.
+
+Every scenario in the library extends the baseline and adds a policy schedule, so its
+counterfactual (the same file without the policy) is the baseline world. Each replication
+runs the scenario and its counterfactual with the same seed; seeds are spawned from one
+root seed, so scenario A's replication k and scenario B's replication k share a seed.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+
+OUTCOMES = {
+    "delivered_change_pct": "delivered (% vs no policy)",
+    "seized_change_pct": "seized (% vs no policy)",
+    "route_entropy_change": "route spread (nats, vs no policy)",
+    "active_cells_change": "active cells (vs no policy)",
+    "displacement_ratio": "displacement ratio",
+    "central_america_share_change": "Central America share (points)",
+    "violence_change_pct": "violence (% vs no policy)",
+    "violence_moved": "violence gained outside targets (events)",
+    "trafficked": "migrants trafficked (agents)",
+    "trafficked_change": "trafficked (vs no policy)",
+    "rescued": "migrants rescued (agents)",
+}
+
+
+def replication_seeds(root: int, n: int) -> list[int]:
+    """n 63-bit seeds spawned from one root seed (the same list for every scenario)."""
+    children = np.random.SeedSequence(root).spawn(n)
+    return [int(c.generate_state(1, np.uint64)[0] >> np.uint64(1)) for c in children]
+
+
+def _pct(a: float, b: float) -> float:
+    return 100.0 * (a - b) / b if b else float("nan")
+
+
+def outcomes(summary: dict, targeted: list[str]) -> dict:
+    """One comparison row from a run_pair summary (scenario vs its counterfactual)."""
+    cf = summary.get("counterfactual") or summary
+    d = summary.get("displacement", {})
+    v_sc, v_cf = summary["violence"], cf["violence"]
+    moved = sum(max(v_sc.get(c, 0.0) - v_cf.get(c, 0.0), 0.0) for c in v_sc if c not in targeted)
+    return {
+        "delivered_change_pct": _pct(summary["cocaine_in_window"]["delivered"], cf["cocaine_in_window"]["delivered"]),
+        "seized_change_pct": _pct(summary["cocaine_in_window"]["seized"], cf["cocaine_in_window"]["seized"]),
+        "route_entropy_change": summary["route_entropy"] - cf["route_entropy"],
+        "active_cells_change": summary["active_cells"] - cf["active_cells"],
+        "displacement_ratio": d.get("ratio") if d.get("ratio") is not None else float("nan"),
+        "central_america_share_change": 100.0 * (summary["central_america_share"] - cf["central_america_share"]),
+        "violence_change_pct": _pct(sum(v_sc.values()), sum(v_cf.values())),
+        "violence_moved": moved,
+        "trafficked": summary["migrants"]["trafficked"],
+        "trafficked_change": summary["migrants"]["trafficked"] - cf["migrants"]["trafficked"],
+        "rescued": summary["migrants"]["rescued"],
+    }
+
+
+def compare(paths: list[Path], replications: int, root_seed: int | None = None,
+            steps: int | None = None, progress=None) -> pd.DataFrame:
+    """One row per scenario and replication."""
+    from .run import run_pair
+    from .scenario import load_scenario
+
+    loaded = [(p, *load_scenario(p)) for p in paths]      # validate every file before running
+    for p, sc, _ in loaded:
+        if not sc.policy:
+            raise InputError(p, "policy", "has no policy schedule, so there is nothing to compare "
+                             "against its counterfactual")
+    root = loaded[0][1].scenario.seed if root_seed is None else root_seed
+    seeds = replication_seeds(root, replications)
+    rows = []
+    for p, sc, cmap in loaded:
+        targeted = sorted({t for pol in sc.policy for t in pol.target})
+        for k, seed in enumerate(seeds):
+            s = run_pair(sc, cmap, seed, steps)["summary"]
+            rows.append({"scenario": sc.scenario.name, "file": str(p), "replicate": k, "seed": seed,
+                         **outcomes(s, targeted)})
+            if progress:
+                progress()
+    return pd.DataFrame(rows)
+
+
+def table(df: pd.DataFrame) -> pd.DataFrame:
+    """Mean and range across seeds, per scenario, in the order given."""
+    order = list(dict.fromkeys(df.scenario))
+    out = []
+    for name in order:
+        g = df[df.scenario == name]
+        row = {"scenario": name, "runs": len(g)}
+        for k in OUTCOMES:
+            vals = g[k].astype(float)
+            row[k] = vals.mean()
+            row[f"{k}_min"] = vals.min()
+            row[f"{k}_max"] = vals.max()
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+def format_table(t: pd.DataFrame) -> str:
+    cols = ["delivered_change_pct", "seized_change_pct", "route_entropy_change", "displacement_ratio",
+            "central_america_share_change", "violence_moved", "trafficked", "rescued"]
+    heads = ["delivered %", "seized %", "spread", "displ. ratio", "CA share pts", "violence moved",
+             "trafficked", "rescued"]
+    width = max(len(s) for s in t.scenario) + 2
+    lines = ["scenario".ljust(width) + "".join(h.rjust(24) for h in heads)]
+    for _, r in t.iterrows():
+        cells = []
+        for c in cols:
+            m, lo, hi = r[c], r[f"{c}_min"], r[f"{c}_max"]
+            if np.isnan(m):
+                cells.append("n/a".rjust(24))
+            else:
+                cells.append(f"{m:+.1f} [{lo:+.1f}, {hi:+.1f}]".rjust(24) if c not in ("trafficked", "rescued")
+                             else f"{m:.0f} [{lo:.0f}, {hi:.0f}]".rjust(24))
+        lines.append(r.scenario.ljust(width) + "".join(cells))
+    return "\n".join(lines)
+
+
+def register(sub) -> None:
+    c = sub.add_parser("compare", help="compare scenarios against their counterfactuals with paired seeds")
+    c.add_argument("scenarios", type=Path, nargs="+")
+    c.add_argument("--replications", type=int, default=3, help="seeds per scenario (default 3)")
+    c.add_argument("--seed", type=int, help="root seed (default: the first scenario's seed)")
+    c.add_argument("--steps", type=int, help="months per run (default: each scenario's)")
+    c.add_argument("--out", type=Path, default=Path("results/compare"),
+                   help="folder for compare.csv, compare.parquet, runs.parquet")
+    c.add_argument("--quiet", action="store_true")
+
+
+def cmd_compare(args) -> int:
+    from tqdm import tqdm
+
+    if args.replications < 1:
+        raise InputError(None, "--replications", f"expected at least 1, got {args.replications}")
+    if args.steps is not None and args.steps < 1:
+        raise InputError(None, "--steps", f"expected at least 1, got {args.steps}")
+    if args.seed is not None and not 0 <= args.seed < 2**63:
+        raise InputError(None, "--seed", f"expected 0 <= seed < 2**63, got {args.seed}")
+    with tqdm(total=len(args.scenarios) * args.replications, unit="pair", disable=args.quiet or None,
+              file=sys.stderr) as bar:
+        runs = compare(args.scenarios, args.replications, args.seed, args.steps, bar.update)
+    t = table(runs)
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name, frame, writer in (("runs.parquet", runs, "parquet"), ("compare.parquet", t, "parquet"),
+                                ("compare.csv", t, "csv")):
+        tmp = args.out / f".{name}.tmp"
+        frame.to_parquet(tmp, index=False) if writer == "parquet" else frame.to_csv(tmp, index=False)
+        tmp.replace(args.out / name)
+    print(format_table(t))
+    print(f"\nmean [min, max] over {args.replications} paired seeds; tables in {args.out}/")
+    return 0
+
+
+HANDLERS = {"compare": cmd_compare}
