@@ -179,11 +179,12 @@ def test_failed_runs_are_recorded_with_traceback_and_retried(tmp_path):
     exp_path = write_toy_experiment(tmp_path / "exp", replications=1)
     out = tmp_path / "out"
     broken = sweep.load_experiment(exp_path)
-    broken.map_path = tmp_path / "gone.toml"      # every run fails on the worker side
+    broken.timeseries = broken.timeseries + ["no_such_column"]   # every run fails on the worker side
     rep = sweep.run_sweep(exp_path, out=out, workers=0, progress=False, exp=broken)
     assert rep.failed == 4 and rep.ran == 0
     records = [json.loads(p.read_text()) for p in (out / "failures").glob("*.json")]
-    assert len(records) == 4 and all("gone.toml" in r["traceback"] and r["seed"] > 0 for r in records)
+    assert len(records) == 4
+    assert all("no_such_column" in r["error"] and "Traceback" in r["traceback"] and r["seed"] > 0 for r in records)
     assert len(pd.read_parquet(out / "summary.parquet")) == 0
     assert json.loads((out / "manifest.json").read_text())["status"] == "incomplete"
     rep = sweep.run_sweep(exp_path, out=out, workers=0, progress=False)
@@ -318,3 +319,17 @@ def test_grid_analysis_effects_and_prim(tmp_path):
     else:
         assert r.returncode == 0, r.stderr
         assert "== prim_box" in r.stdout and (out / "analysis" / "prim_box.csv").is_file()
+
+
+@pytest.mark.slow
+def test_smoke_experiment_runs_on_the_real_map(tmp_path):
+    out = tmp_path / "smoke"
+    r = corridor_cli("sweep", ROOT / "experiments" / "smoke.toml", "--workers", "0", "--out", out, "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert "8 new" in r.stdout
+    s = pd.read_parquet(out / "summary.parquet")
+    assert len(s) == 8 and (s["cocaine.shipped"] > 0).all()
+    assert set(s.mexico_enforcement) == {1.0, 3.0} and set(s.regional_cooperation) == {False, True}
+    r = corridor_cli("analyze", out, "--outcome", "central_america_share")
+    assert r.returncode == 0, r.stderr
+    assert "effects_regional_cooperation" in r.stdout
