@@ -7,29 +7,10 @@ import sys
 import time
 from pathlib import Path
 
+from .cliargs import positive, seed
 from .errors import InputError
 
 EXIT_BAD_INPUT = 2
-
-
-def _positive(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {v}")
-    return v
-
-
-def _seed(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
-    if not 0 <= v < 2**63:
-        raise argparse.ArgumentTypeError(f"expected 0 <= seed < 2**63, got {v}")
-    return v
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,8 +20,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="run a scenario (and its counterfactual) and write results")
     r.add_argument("scenario", type=Path, help="scenario TOML file, e.g. scenarios/baseline.toml")
-    r.add_argument("--seed", type=_seed, help="random seed (default: the scenario's)")
-    r.add_argument("--steps", type=_positive, help="months to simulate (default: the scenario's)")
+    r.add_argument("--seed", type=seed, help="random seed (default: the scenario's)")
+    r.add_argument("--steps", type=positive, help="months to simulate (default: the scenario's)")
     r.add_argument("--out", type=Path, help="result folder (default: results/<scenario>-seed<seed>)")
     r.add_argument("--no-counterfactual", action="store_true",
                    help="skip the run without interventions (no displacement block)")

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .cliargs import positive, seed as seed_arg
 from .errors import InputError
 
 OUTCOMES = {
@@ -126,9 +127,9 @@ def format_table(t: pd.DataFrame) -> str:
 def register(sub) -> None:
     c = sub.add_parser("compare", help="compare scenarios against their counterfactuals with paired seeds")
     c.add_argument("scenarios", type=Path, nargs="+")
-    c.add_argument("--replications", type=int, default=3, help="seeds per scenario (default 3)")
-    c.add_argument("--seed", type=int, help="root seed (default: the first scenario's seed)")
-    c.add_argument("--steps", type=int, help="months per run (default: each scenario's)")
+    c.add_argument("--replications", type=positive, default=3, help="seeds per scenario (default 3)")
+    c.add_argument("--seed", type=seed_arg, help="root seed (default: the first scenario's seed)")
+    c.add_argument("--steps", type=positive, help="months per run (default: each scenario's)")
     c.add_argument("--out", type=Path, default=Path("results/compare"),
                    help="folder for compare.csv, compare.parquet, runs.parquet")
     c.add_argument("--quiet", action="store_true")
@@ -137,12 +138,6 @@ def register(sub) -> None:
 def cmd_compare(args) -> int:
     from tqdm import tqdm
 
-    if args.replications < 1:
-        raise InputError(None, "--replications", f"expected at least 1, got {args.replications}")
-    if args.steps is not None and args.steps < 1:
-        raise InputError(None, "--steps", f"expected at least 1, got {args.steps}")
-    if args.seed is not None and not 0 <= args.seed < 2**63:
-        raise InputError(None, "--seed", f"expected 0 <= seed < 2**63, got {args.seed}")
     with tqdm(total=len(args.scenarios) * args.replications, unit="pair", disable=args.quiet or None,
               file=sys.stderr) as bar:
         runs = compare(args.scenarios, args.replications, args.seed, args.steps, bar.update)

@@ -10,35 +10,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .cliargs import positive, seed
 from .errors import InputError
 
 FORMATS = ("png", "svg")
 
 
-def _positive(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {v}")
-    return v
-
-
 def _dpi(text: str) -> int:
-    v = _positive(text)
+    v = positive(text)
     if not 50 <= v <= 1200:
         raise argparse.ArgumentTypeError(f"expected a resolution between 50 and 1200 dpi, got {v}")
-    return v
-
-
-def _seed(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
-    if not 0 <= v < 2**63:
-        raise argparse.ArgumentTypeError(f"expected 0 <= seed < 2**63, got {v}")
     return v
 
 
@@ -63,10 +44,10 @@ def register(subparsers) -> None:
                     "(and an HTML file beside it): headline numbers in plain sentences, maps and charts, "
                     "and what the model does not capture.")
     b.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO", help="scenario TOML file(s) with a policy")
-    b.add_argument("--replications", type=_positive, default=3, metavar="N",
+    b.add_argument("--replications", type=positive, default=3, metavar="N",
                    help="seeds per scenario (default 3)")
-    b.add_argument("--seed", type=_seed, help="root seed the replications derive from (default: each scenario's)")
-    b.add_argument("--steps", type=_positive, help="months to simulate (default: the scenario's)")
+    b.add_argument("--seed", type=seed, help="root seed the replications derive from (default: each scenario's)")
+    b.add_argument("--steps", type=positive, help="months to simulate (default: the scenario's)")
     b.add_argument("--out", type=Path, help="PDF file (default results/briefs/brief-<scenarios>.pdf); "
                                             "the HTML is written beside it")
     b.add_argument("--quiet", action="store_true", help="no progress messages")
