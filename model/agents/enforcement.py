@@ -39,14 +39,14 @@ class EnforcementUnit(CellAgent):
         ok = allowed[x0:x1, y0:y1]
         if not ok.any():
             return
-        if strategy == Strategy.PATROL:
-            score = m.rng.random(ok.shape)
-        else:
+        choices = None
+        if strategy != Strategy.PATROL:
             signal = m.recent_seizures if strategy == Strategy.HOTSPOT else m.observed_flow
-            # a little noise breaks ties and keeps units from stacking on one cell
-            score = signal[x0:x1, y0:y1] + 1e-6 * m.rng.random(ok.shape)
-            if score[ok].max() <= 1e-6:
-                score = m.rng.random(ok.shape)
-        score = np.where(ok, score, -np.inf)
-        i, j = np.unravel_index(int(np.argmax(score)), score.shape)
+            win = np.where(ok, signal[x0:x1, y0:y1], -1.0)
+            best = win.max()
+            if best > 0:
+                choices = np.argwhere(win == best)     # ties: any of the hottest cells
+        if choices is None:                            # patrol, or nothing seen yet
+            choices = np.argwhere(ok)
+        i, j = choices[m.rng.integers(len(choices))] if len(choices) > 1 else choices[0]
         self.cell = m.grid[(x0 + int(i), y0 + int(j))]
