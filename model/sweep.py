@@ -705,6 +705,12 @@ class SerialBackend:
     def describe(self) -> dict:
         return {"kind": "in-process", "workers": 0}
 
+    def warm_up(self, spec: RunSpec) -> None:
+        try:
+            _warm(spec)
+        except Exception:  # noqa: BLE001 - the run itself will fail and be recorded
+            pass
+
     def results(self, specs: list[RunSpec], tag: str) -> Iterator[tuple[RunSpec, dict]]:
         for spec in specs:
             yield spec, execute(spec)
@@ -755,6 +761,12 @@ class DaskBackend:
     def describe(self) -> dict:
         return dict(self.info)
 
+    def warm_up(self, spec: RunSpec) -> None:
+        try:
+            self.client.run(_warm, spec)
+        except Exception:  # noqa: BLE001 - only a head start: a worker that cannot warm fails its run visibly
+            pass
+
     def results(self, specs: list[RunSpec], tag: str) -> Iterator[tuple[RunSpec, dict]]:
         from distributed import as_completed
 
@@ -786,6 +798,14 @@ def _preload() -> None:
     from . import corridor, run  # noqa: F401
 
 
+def _warm(spec: RunSpec) -> None:
+    """Load the map and build the routing graph once per worker, before the clock of the runs."""
+    from .corridor import routing_graph
+
+    sc = parse_scenario(spec.scenario, spec.scenario_path)
+    routing_graph(_cached_map(spec.map_path, sc.routing.maritime_zone_km), sc)
+
+
 def available_cores() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -803,7 +823,7 @@ class SweepReport:
     ran: int
     failed: int
     seconds: float          # from the first submission to the last result written
-    setup_seconds: float    # starting or connecting to the cluster
+    setup_seconds: float    # starting or connecting to the cluster, loading the map on the workers
     backend: dict
 
 
@@ -898,6 +918,10 @@ def run_sweep(experiment: Path | str, out: Path | None = None, workers: int | No
         manifest["status"] = "running"
         _write_json(folder / MANIFEST, manifest)
 
+        if todo:
+            t_warm = time.perf_counter()
+            backend.warm_up(todo[0])
+            setup += time.perf_counter() - t_warm
         failed = 0
         t0 = time.perf_counter()
         with tqdm(total=len(design.runs), initial=len(design.runs) - len(todo), unit="run", desc=exp.name,
