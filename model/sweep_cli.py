@@ -10,21 +10,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from .cliargs import whole_number
 from .errors import InputError
 
 EXIT_RUNS_FAILED = 1
 COMPACT_WORD = "compact"     # `corridor sweep compact DIR`
 TABLE_FLOAT_FORMAT = "{:.4g}".format
-
-
-def _workers(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"expected 0 (in-process) or more workers, got {v}")
-    return v
 
 
 def _density(text: str) -> float:
@@ -46,7 +37,7 @@ def register(subparsers) -> None:
     s.add_argument("experiment", help="experiment TOML, e.g. experiments/balloon_sweep.toml "
                                       "(or the word 'compact' followed by a result folder)")
     s.add_argument("folder", nargs="?", type=Path, help=argparse.SUPPRESS)
-    s.add_argument("--workers", type=_workers, metavar="N",
+    s.add_argument("--workers", type=whole_number(0, what="workers (0 = in-process)"), metavar="N",
                    help="local Dask worker processes (default: this machine's cores); 0 runs in-process")
     s.add_argument("--scheduler", metavar="ADDRESS_OR_FILE",
                    help="connect to a running Dask scheduler (tcp://host:8786 or a scheduler file)")
