@@ -62,10 +62,11 @@ class CorridorModel(mesa.Model):
         # per-node constants
         self.node_country = cmap.country.ravel().astype(np.int64)
         self.node_land = cmap.land.ravel()
+        # one bit per country: which countries a load crossed (the map loader allows < 63)
         self.country_bits = np.where(self.node_land, np.left_shift(1, self.node_country), 0).astype(np.int64)
         self.cell_km = cmap.cell_km()
         self._disk = self._kernel(scenario.detection.coverage_radius_km)
-        self.unit_reach = 8  # cells a unit can move in a month (~220 km)
+        self.unit_reach = max(1, int(round(scenario.detection.unit_move_km / self.cell_km)))
 
         # cartels
         self.cartels: list[Cartel] = []

@@ -184,6 +184,8 @@ def load_map(path: Path | str, maritime_zone_km: float = 370.0) -> CorridorMap:
     else:
         jur[:] = len(codes) - 1
 
+    if len(set(countries)) > 62:
+        raise _err(path, "jurisdiction", f"{len(set(countries))} countries; at most 62 are supported")
     cmap = CorridorMap(path=path, name=str(meta.get("name", path.stem)), res=res, west=west,
                        south=south, land=land, jur=jur, jurisdiction_codes=codes,
                        jurisdiction_names=names, jurisdiction_country=countries)

@@ -99,6 +99,8 @@ class Detection(Strict):
     arms_control_gain: float = P(2.0, unit="x", ge=0, le=100,
                                  doc="extra arms detection with the firearms convention in force")
     coverage_radius_km: float = P(60, unit="km", gt=0, le=1000, doc="reach of one enforcement unit")
+    unit_move_km: float = P(220, unit="km/month", gt=0, le=5000,
+                            doc="how far an enforcement unit can redeploy in a month")
 
 
 class Cartel(Strict):
