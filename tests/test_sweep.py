@@ -228,7 +228,7 @@ def test_bad_experiment_exits_2_and_writes_nothing(tmp_path, change, field, word
 
 
 @pytest.mark.parametrize("flags,words", [
-    (["--workers", "-1"], "expected 0 (in-process) or more"),
+    (["--workers", "-1"], "expected workers (0 = in-process) at least 0, got -1"),
     (["--workers", "two"], "expected a whole number"),
     (["--workers", "2", "--scheduler", "tcp://127.0.0.1:8786"], "cannot be combined"),
     (["--scheduler", "no-such-file.json"], "neither a scheduler file nor an address"),
