@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import time
 
 import mesa
@@ -364,7 +363,7 @@ class CorridorModel(mesa.Model):
         r = self.config.routing
         by_cartel = [[] for _ in self.cartels]
         seiz = np.zeros(self.graph.n)
-        for com, owner, node, vol in ev.seizures:
+        for com, owner, node, _vol in ev.seizures:
             seiz[node] += 1
             if com != Commodity.WILDLIFE and owner >= 0:
                 by_cartel[owner].append(node)

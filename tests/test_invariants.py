@@ -27,7 +27,7 @@ def test_conservation_every_step_on_the_real_map(crackdown):
     sc, cmap = crackdown
     m = CorridorModel(sc, cmap, seed=7)
     spawned_expected = 0.0
-    for t in range(48):
+    for _ in range(48):
         m.step()
         check_step(m)
         spawned_expected += sum(o.agents_per_step for o in sc.migrants.origins)
