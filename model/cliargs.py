@@ -23,5 +23,16 @@ def whole_number(low: int, high: int | None = None, what: str = "a number"):
     return parse
 
 
+def share(text: str) -> float:
+    """An argparse type accepting a fraction in (0, 1]."""
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got '{text}'") from None
+    if not 0 < v <= 1:
+        raise argparse.ArgumentTypeError(f"expected a share in (0, 1], got {v}")
+    return v
+
+
 positive = whole_number(1, what="a number")
 seed = whole_number(0, MAX_SEED, what="a seed")

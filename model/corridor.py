@@ -90,8 +90,7 @@ class CorridorModel(mesa.Model):
         self._wildlife_routes = []
 
         # migrants: targets are Mexican-side cells touching the destination's land
-        dest = g.routable == False  # noqa: E712  (land of the destination country)
-        dest &= cmap.land
+        dest = cmap.land & ~g.routable          # the only unroutable land: the destination's
         near_dest = ndimage.binary_dilation(dest, structure=np.ones((3, 3), bool))
         self.at_border = (near_dest & g.routable & cmap.land).ravel()
         self.migrant_origins = [cmap.feature(o.name).cell for o in scenario.migrants.origins]
@@ -173,7 +172,7 @@ class CorridorModel(mesa.Model):
             code, domain = split_pool(pool)
             where = self.graph.routable & (self.cmap.land if domain == "land" else ~self.cmap.land)
             own = self.cmap.mask(code) & where
-            idx = self.schedule._members(code)
+            idx = self.schedule.members(code)
             coop = bool(s.cooperation[idx].any()) if len(idx) else False
             self._allowed[pool] = own | (self._coop & where) if coop else own
             self._own[pool] = own

@@ -105,14 +105,19 @@ def summarize(ts: pd.DataFrame, cells: dict, window: tuple[int, int]) -> dict:
     completed = float(w.cocaine_completed.sum())
     share = {c: (float(w[f"transit_{c}"].sum()) / completed if completed > 0 else 0.0) for c in countries}
     flow = window_sum(cells["cocaine_flow"], window)
-    delivered_w = float(w.cocaine_delivered.iloc[-1] - (ts.cocaine_delivered[ts.step == a - 1].sum() if a > 0 else 0.0))
+
+    def in_window(column: str) -> float:
+        """Growth of a cumulative column over the window."""
+        before = ts[column][ts.step == a - 1].sum() if a > 0 else 0.0
+        return float(w[column].iloc[-1] - before)
+
+    ledger = ("shipped", "delivered", "seized", "in_transit")
     return {
         "window": {"start": a, "end": b},
-        "cocaine": {k: float(last[f"cocaine_{k}"]) for k in ("shipped", "delivered", "seized", "in_transit")},
-        "cocaine_in_window": {"delivered": delivered_w,
-                              "seized": float(w.cocaine_seized.iloc[-1] - (ts.cocaine_seized[ts.step == a - 1].sum() if a > 0 else 0.0))},
-        "arms": {k: float(last[f"arms_{k}"]) for k in ("shipped", "delivered", "seized", "in_transit")},
-        "wildlife": {k: float(last[f"wildlife_{k}"]) for k in ("shipped", "delivered", "seized", "in_transit")},
+        "cocaine": {k: float(last[f"cocaine_{k}"]) for k in ledger},
+        "cocaine_in_window": {"delivered": in_window("cocaine_delivered"), "seized": in_window("cocaine_seized")},
+        "arms": {k: float(last[f"arms_{k}"]) for k in ledger},
+        "wildlife": {k: float(last[f"wildlife_{k}"]) for k in ledger},
         "transit_share": {c: round(v, 6) for c, v in sorted(share.items(), key=lambda kv: -kv[1])},
         "central_america_share": round(central_america_share(w), 6),
         "route_entropy": round(entropy(flow), 6),

@@ -65,7 +65,7 @@ class PolicySchedule:
                 pools += [pool_key(t, UNIT_LEVERS[p.lever]) for t in p.target]
         self.pools = sorted(set(pools), key=lambda c: (c.count("-"), c))
 
-    def _members(self, code: str) -> np.ndarray:
+    def members(self, code: str) -> np.ndarray:
         """Jurisdiction indices a code covers (a country covers its sub-regions)."""
         cm = self.cmap
         return np.array([i for i, c in enumerate(cm.jurisdiction_codes)
@@ -91,7 +91,7 @@ class PolicySchedule:
         coop = np.full(self.n, bool(base["cooperation"]))
         # general before specific: countries, then sub-regions
         for code in sorted((c for c in sc.jurisdictions if c != "default"), key=lambda c: c.count("-")):
-            idx = self._members(code)
+            idx = self.members(code)
             for k, v in sc.jurisdictions[code].model_dump(exclude_none=True).items():
                 if k in NUMERIC_LEVERS:
                     levels[k][idx] = v
@@ -112,11 +112,11 @@ class PolicySchedule:
                 demand = demand * p.value if p.operation == "multiply" else float(p.value)
                 continue
             for t in p.target:
-                idx = self._members(t)
+                idx = self.members(t)
                 if p.lever in UNIT_LEVERS:
                     for pool in self.pools:
                         code, domain = split_pool(pool)
-                        if domain == UNIT_LEVERS[p.lever] and (code == t or self.cmap_country(code) == t):
+                        if domain == UNIT_LEVERS[p.lever] and (code == t or self.country_of(code) == t):
                             units[pool] = units[pool] * p.value if p.operation == "multiply" else float(p.value)
                 elif p.lever == "strategy":
                     strategy[idx] = STRATEGIES.index(Strategy(p.value))
@@ -131,7 +131,7 @@ class PolicySchedule:
                         pool_units={c: int(round(u)) for c, u in units.items()},
                         us_demand=float(demand), key=active)
 
-    def cmap_country(self, code: str) -> str:
+    def country_of(self, code: str) -> str:
         cm = self.cmap
         if code in cm.jurisdiction_codes:
             return cm.jurisdiction_country[cm.jurisdiction_codes.index(code)]

@@ -7,20 +7,15 @@ input raises InputError, which the main CLI reports as one line and exit status 
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
-from .cliargs import positive, seed
+from .cliargs import positive, seed, whole_number
 from .errors import InputError
 
 FORMATS = ("png", "svg")
 
 
-def _dpi(text: str) -> int:
-    v = positive(text)
-    if not 50 <= v <= 1200:
-        raise argparse.ArgumentTypeError(f"expected a resolution between 50 and 1200 dpi, got {v}")
-    return v
+DPI = whole_number(50, 1201, what="a resolution (dpi)")
 
 
 def register(subparsers) -> None:
@@ -33,7 +28,7 @@ def register(subparsers) -> None:
     p.add_argument("folder", type=Path, help="result folder of `corridor run` or `corridor sweep`")
     p.add_argument("--format", dest="formats", action="append", choices=FORMATS,
                    help="image format (repeatable; default png)")
-    p.add_argument("--dpi", type=_dpi, default=150, help="resolution of PNG files (default 150; 300 for print)")
+    p.add_argument("--dpi", type=DPI, default=150, help="resolution of PNG files (default 150; 300 for print)")
     p.add_argument("--outcome", action="append", metavar="NAME",
                    help="sweeps only: outcome to chart (repeatable; default every outcome kept)")
     p.add_argument("--out", type=Path, help="folder for the charts (default: the run folder, or FOLDER/charts)")

@@ -81,8 +81,11 @@ def run_pair(scenario: Scenario, cmap, seed: int, steps: int | None = None,
     return out
 
 
-def windowed(cells: np.ndarray, size: int) -> np.ndarray:
-    """Sum monthly cell arrays into windows of `size` months (the last may be shorter)."""
+def windowed(cells: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sum monthly cell arrays into windows of `size` months (the last may be shorter).
+
+    Returns the windowed arrays and the window edges in months.
+    """
     n = cells.shape[0]
     edges = list(range(0, n, size)) + [n]
     return np.stack([cells[a:b].sum(axis=0) for a, b in zip(edges[:-1], edges[1:])]), np.array(edges)

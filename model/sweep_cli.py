@@ -10,22 +10,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from .cliargs import whole_number
+from .cliargs import share, whole_number
 from .errors import InputError
 
 EXIT_RUNS_FAILED = 1
 COMPACT_WORD = "compact"     # `corridor sweep compact DIR`
 TABLE_FLOAT_FORMAT = "{:.4g}".format
-
-
-def _density(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got '{text}'") from None
-    if not 0 < v <= 1:
-        raise argparse.ArgumentTypeError(f"expected a share in (0, 1], got {v}")
-    return v
 
 
 def register(subparsers) -> None:
@@ -57,7 +47,7 @@ def register(subparsers) -> None:
                         "or rank correlations (Latin hypercube)")
     a.add_argument("--prim", metavar="OUTCOME>VALUE",
                    help="scenario discovery: PRIM box where the condition holds (needs the 'analysis' extra)")
-    a.add_argument("--prim-density", type=_density, default=None, metavar="SHARE",
+    a.add_argument("--prim-density", type=share, default=None, metavar="SHARE",
                    help="least share of runs of interest inside the PRIM box (default 0.8)")
     a.add_argument("--out", type=Path, help="folder for the CSV tables (default: FOLDER/analysis)")
 
