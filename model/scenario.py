@@ -270,22 +270,28 @@ def _fmt_loc(loc: tuple[Any, ...]) -> str:
     return out
 
 
+def _field(loc: tuple) -> str:
+    """A pydantic error location as a dotted field name, without union member names."""
+    loc = tuple(p for p in loc if not (isinstance(p, str) and p.startswith("function-")))
+    loc = tuple(p for p in loc if p not in {"float", "bool", "str", "int", "enum", "literal['set','multiply']"})
+    return _fmt_loc(loc)
+
+
 def parse_scenario(data: dict, path: Path | str | None = None) -> Scenario:
     """Validate a scenario dict; raise InputError naming the first bad field."""
     try:
         sc = Scenario.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-        # pydantic reports union/literal members in the loc; drop the type names
-        loc = tuple(p for p in loc if p not in {"float", "bool", "str", "int", "enum", "literal['set','multiply']"})
-        field = _fmt_loc(loc)
+        errors = exc.errors()
+        err = errors[0]
+        field = _field(err["loc"])
         msg = err["msg"]
         if err["type"] == "extra_forbidden":
             msg = "unknown field (check the spelling; see README 'Scenario format')"
         elif "input" in err and err["type"] not in ("missing",) and not isinstance(err["input"], dict):
             msg += f" (got {err['input']!r})"
-        more = len(exc.errors()) - 1
+        # pydantic reports one error per member of a union (float | None): count fields, not errors
+        more = len({_field(e["loc"]) for e in errors} - {field})
         if more:
             msg += f" [and {more} more problem{'s' if more > 1 else ''}]"
         raise InputError(path, field, msg) from None
