@@ -7,11 +7,10 @@ import time
 import mesa
 import numpy as np
 from mesa.discrete_space import Cell, OrthogonalMooreGrid
-from scipy import ndimage, sparse
-from scipy.sparse import csgraph
+from scipy import ndimage
 
 from .agents import Cartel, EnforcementUnit, Gang, Migrant, MigrantState
-from .agents.migrant import migrant_month
+from .agents.migrant import MigrantTable, migrant_month
 from .flows import Commodity, Ledger, Shipment
 from .geography import CorridorMap, haversine_km
 from .metrics import Recorder
@@ -64,7 +63,9 @@ class CorridorModel(mesa.Model):
         # one bit per country: which countries a load crossed (the map loader allows < 63)
         self.country_bits = np.where(self.node_land, np.left_shift(1, self.node_country), 0).astype(np.int64)
         self.cell_km = cmap.cell_km()
-        self._disk = self._kernel(scenario.detection.coverage_radius_km)
+        disk = self._kernel(scenario.detection.coverage_radius_km)
+        self._disk_offsets = np.argwhere(disk > 0) - disk.shape[0] // 2   # (dx, dy) a unit covers
+        self._windows: dict[tuple[str, int, int], tuple] = {}
         self.unit_reach = max(1, int(round(scenario.detection.unit_move_km / self.cell_km)))
 
         # cartels
@@ -97,7 +98,12 @@ class CorridorModel(mesa.Model):
         self._mig_acc = np.zeros(len(self.migrant_origins))
         self.migrant_hops = max(1, int(round(scenario.migrants.speed_km_per_step / self.cell_km)))
         self.migrant_counts = {s: 0 for s in MigrantState}
-        self.migrants: list[Migrant] = []
+        self._border = np.flatnonzero(self.at_border)
+        self._jump = [None, None]                       # direct, smugglers'
+        self._direct_key = self._smug_key = None
+        self.migrant_table = MigrantTable()
+        self._migrant_agents: list[Migrant] = []        # by table row
+        self._on_road = np.zeros(0, np.int64)          # rows still on the map, in spawn order
         self.migrant_agent_steps = 0      # for the benchmarks
 
         # fields the agents read
@@ -122,6 +128,32 @@ class CorridorModel(mesa.Model):
     def km_from(self, cell: tuple[int, int]) -> np.ndarray:
         cm = self.cmap
         return haversine_km(cm.lat[cell], cm.lon[cell], cm.lat, cm.lon)
+
+    def stamp(self, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+        """Number of the given units covering each cell: each unit's disk stamped at its
+        cell (the same sums as convolving unit counts with the disk, without visiting the
+        empty cells)."""
+        w, h = self.cmap.shape
+        X = (xs[:, None] + self._disk_offsets[:, 0]).ravel()
+        Y = (ys[:, None] + self._disk_offsets[:, 1]).ravel()
+        inside = (X >= 0) & (X < w) & (Y >= 0) & (Y < h)
+        return np.bincount(X[inside] * h + Y[inside], minlength=w * h).astype(float).reshape(w, h)
+
+    def unit_window(self, pool: str, x: int, y: int) -> tuple[int, int, np.ndarray, np.ndarray]:
+        """Cells a unit of `pool` at (x, y) may move to: (x0, y0, allowed mask, offsets).
+
+        Cached until the policy changes; units revisit the same cells month after month.
+        """
+        key = (pool, x, y)
+        win = self._windows.get(key)
+        if win is None:
+            allowed, reach = self._allowed[pool], self.unit_reach
+            w, h = allowed.shape
+            x0, x1 = max(0, x - reach), min(w, x + reach + 1)
+            y0, y1 = max(0, y - reach), min(h, y + reach + 1)
+            ok = allowed[x0:x1, y0:y1]
+            win = self._windows[key] = (x0, y0, ok, np.argwhere(ok))
+        return win
 
     def smooth_nodes(self, values: np.ndarray) -> np.ndarray:
         """Spread node values to the 8 neighbours (risk is felt around a seizure)."""
@@ -168,6 +200,7 @@ class CorridorModel(mesa.Model):
         self._allowed: dict[str, np.ndarray] = {}
         self._own: dict[str, np.ndarray] = {}
         self._pool_strategy: dict[str, int] = {}
+        self._windows.clear()
         for pool in self.schedule.pools:
             code, domain = split_pool(pool)
             where = self.graph.routable & (self.cmap.land if domain == "land" else ~self.cmap.land)
@@ -201,7 +234,9 @@ class CorridorModel(mesa.Model):
         """Where a migrant on the direct or the smugglers' route is a month from now.
 
         One search per route from the whole border, then the next-hop array composed
-        `migrant_hops` times, so a migrant's monthly move is one array lookup.
+        `migrant_hops` times, so a migrant's monthly move is one array lookup. A route is
+        searched again only when what it weighs changed: migration enforcement (policy)
+        for both, gang territory for the smugglers'.
         """
         g, mg = self.graph, self.config.migrants
         land = g.mode == Mode.LAND
@@ -209,24 +244,17 @@ class CorridorModel(mesa.Model):
         gang = self.grid.gang_strength.data.ravel() > 0
         km = g.km[land]
         dst = g.dst[land]
-        direct = km * (1.0 + mg.checkpoint_avoidance * me[dst])
-        smug = (km * (1.0 + mg.smuggler_checkpoint_avoidance * me[dst])
-                * np.where(gang[dst], mg.gang_corridor_factor, 1.0))
-        targets = np.flatnonzero(self.at_border)
-        stay = np.arange(g.n)
-        self.migrant_jump = []
-        for w in (direct, smug):
-            nxt = stay.copy()
-            if len(targets):
-                # search from the border over reversed edges: predecessor = next hop north
-                mat = sparse.csr_matrix((w, (dst, g.src[land])), shape=(g.n, g.n))
-                _, pred, _ = csgraph.dijkstra(mat, directed=True, indices=targets, min_only=True,
-                                              return_predecessors=True)
-                nxt = np.where(pred >= 0, pred, stay)   # border and stranded cells stay put
-            jump = nxt
-            for _ in range(self.migrant_hops - 1):
-                jump = nxt[jump]
-            self.migrant_jump.append(jump)
+        key = self.settings.key
+        if self._direct_key != key:
+            self._direct_key = key
+            direct = km * (1.0 + mg.checkpoint_avoidance * me[dst])
+            self._jump[0] = compose(g.next_hop_toward(self._border, direct), self.migrant_hops)
+        if self._smug_key is None or self._smug_key[0] != key or not np.array_equal(self._smug_key[1], gang):
+            self._smug_key = (key, gang)
+            smug = (km * (1.0 + mg.smuggler_checkpoint_avoidance * me[dst])
+                    * np.where(gang[dst], mg.gang_corridor_factor, 1.0))
+            self._jump[1] = compose(g.next_hop_toward(self._border, smug), self.migrant_hops)
+        self.migrant_jump = self._jump
 
     # ----- the month -----------------------------------------------------------------
     def step(self) -> None:
@@ -255,21 +283,17 @@ class CorridorModel(mesa.Model):
 
     def _enforcement_phase(self) -> None:
         units = list(self.agents_by_type.get(EnforcementUnit, []))
-        corruption = self.level("corruption")
         for u in units:
-            u.move(STRATEGIES[self._pool_strategy[u.pool]], self._allowed[u.pool], self.unit_reach)
-        w, h = self.cmap.shape
-        clean = np.zeros((w, h))
-        total = np.zeros((w, h))
-        bribe_draw = self.rng.random(len(units))
-        for u, d in zip(units, bribe_draw):
             x, y = u.cell.coordinate
-            u.bribed = bool(d < corruption[x, y])
-            total[x, y] += 1
-            if not u.bribed:
-                clean[x, y] += 1
-        self.coverage = ndimage.convolve(clean, self._disk, mode="constant")
-        self.coverage_all = ndimage.convolve(total, self._disk, mode="constant")
+            u.move(STRATEGIES[self._pool_strategy[u.pool]], self.unit_window(u.pool, x, y))
+        bribe_draw = self.rng.random(len(units))
+        xy = np.array([u.cell.coordinate for u in units], np.int64).reshape(-1, 2)
+        xs, ys = xy[:, 0], xy[:, 1]
+        bribed = bribe_draw < self.level("corruption")[xs, ys]
+        for u, b in zip(units, bribed.tolist()):
+            u.bribed = b
+        self.coverage = self.stamp(xs[~bribed], ys[~bribed])
+        self.coverage_all = self.stamp(xs, ys)
         self.grid.coverage.data[:] = self.coverage
 
     def _gang_fields(self) -> None:
@@ -347,11 +371,15 @@ class CorridorModel(mesa.Model):
             ac = self.level("arms_control").ravel()[g.dst]
             self._edge_detect = np.stack([det, det * d.arms * (1.0 + d.arms_control_gain * ac),
                                           det * d.wildlife * (1.0 + d.wildlife_training_gain * wl)])
-        hazard = self._edge_detect * self.coverage.ravel()[g.dst]
+        cover = self.coverage.ravel()
+
+        def hazard(com: np.ndarray, edges: np.ndarray) -> np.ndarray:
+            return self._edge_detect[com, edges] * cover[g.dst[edges]]
+
         final = np.array([d.port_of_entry, 0.0, d.port_of_entry * d.wildlife])
         self.step_flow = np.zeros((len(Commodity), g.n))
         self.step_flow_by_cartel = np.zeros((len(self.cartels), g.n))
-        # per-cartel flow is needed for plazas and contests: advance cartel loads separately
+        # per-cartel cocaine flow is needed for plazas and contests
         ev = self.ledger.advance(self.config.routing.speed_km_per_step, hazard, final,
                                  self.country_bits, self.step_flow, self.rng,
                                  owner_flow=self.step_flow_by_cartel)
@@ -388,17 +416,21 @@ class CorridorModel(mesa.Model):
             x, y = cell
             push = mg.smuggler_share * (1.0 + mg.smuggler_response * me[x, y])
             smuggled = self.rng.random(n) < min(push, 1.0)
-            for s in smuggled:
-                self.migrants.append(Migrant(self, self.grid[cell], i, bool(s)))
-                self.migrant_counts[MigrantState.TRAVELLING] += 1
-        self.migrant_agent_steps += len(self.migrants)
-        for a, before in migrant_month(self, self.migrants, self.rng.random(len(self.migrants))):
-            self.migrant_counts[before] -= 1
-            self.migrant_counts[a.state] += 1
-            if a.state not in (MigrantState.TRAVELLING, MigrantState.TRAFFICKED):
-                a.cell = None   # a finished journey leaves the grid; the agent and counts stay
-        self.migrants = [a for a in self.migrants
-                         if a.state in (MigrantState.TRAVELLING, MigrantState.TRAFFICKED)]
+            rows = self.migrant_table.add(self.graph.node(cell), i, smuggled)
+            self._migrant_agents += [Migrant(self, r) for r in rows.tolist()]
+            self._on_road = np.concatenate([self._on_road, rows])
+            self.migrant_counts[MigrantState.TRAVELLING] += n
+        live = self._on_road
+        self.migrant_agent_steps += len(live)
+        migrant_month(self, live, self.rng.random(len(live)))
+        # a finished journey leaves the map; the agent (in model.agents) and counts stay
+        state = self.migrant_table.state[live]
+        self._on_road = live[(state == MigrantState.TRAVELLING) | (state == MigrantState.TRAFFICKED)]
+
+    @property
+    def migrants(self) -> list[Migrant]:
+        """Migrants still on the map (travelling or held by traffickers), in spawn order."""
+        return [self._migrant_agents[r] for r in self._on_road.tolist()]
 
     def _violence_phase(self, ev) -> np.ndarray:
         v = self.config.violence
@@ -427,6 +459,18 @@ class CorridorModel(mesa.Model):
 
     def migrants_spawned(self) -> int:
         return int(sum(self.migrant_counts.values()))
+
+
+def compose(nxt: np.ndarray, k: int) -> np.ndarray:
+    """The map `nxt` applied k times (k >= 1), by repeated squaring."""
+    out, base = None, nxt
+    while True:
+        if k & 1:
+            out = base if out is None else base[out]
+        k >>= 1
+        if not k:
+            return out
+        base = base[base]
 
 
 def month_label(scenario: Scenario, step: int) -> str:

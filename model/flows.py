@@ -7,6 +7,8 @@ cumulative shipped/delivered/seized totals per commodity, so the invariant
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -64,67 +66,91 @@ class Ledger:
         self.shipped[s.commodity] += s.volume
         self.active.append(s)
 
-    def advance(self, speed_km: float, hazard: np.ndarray,
+    def advance(self, speed_km: float, hazard: Callable[[np.ndarray, np.ndarray], np.ndarray],
                 final_seizure: np.ndarray, country_bits: np.ndarray, flow: np.ndarray,
                 rng: np.random.Generator, owner_flow: np.ndarray | None = None) -> StepEvents:
         """Move every shipment one month along its route.
 
-        hazard[commodity, edge]: interdiction hazard of traversing an edge; final_seizure is the chance per commodity of a seizure at the route's
-        end (the US port of entry). flow[commodity] accumulates volume per node traversed. A shipment is
-        seized at the first edge where the cumulative hazard exceeds an exponential draw,
-        which is the exact discrete-time survival model, drawn once per shipment-step.
+        hazard(commodities, edges): interdiction hazard of traversing each edge (asked only
+        for the edges loads cross this month); final_seizure is
+        the chance per commodity of a seizure at the route's end (the US port of entry).
+        flow[commodity] accumulates volume per node traversed. A shipment is seized at the
+        first edge where the cumulative hazard exceeds an exponential draw, which is the
+        exact discrete-time survival model, drawn once per shipment-step.
         owner_flow[cartel] accumulates each cartel's cocaine per node (plazas, contests).
+
+        All shipments' stretches for the month are laid out as rows of one padded array,
+        so the hazards are one cumulative sum; the per-shipment loop only does bookkeeping.
         """
         ev = StepEvents()
-        still = []
-        passed_nodes, lengths, vols, coms, owners = [], [], [], [], []
-        draws = rng.exponential(size=len(self.active))
-        finals = rng.random(size=len(self.active))
-        for s, e_draw, f_draw in zip(self.active, draws, finals):
+        act = self.active
+        n = len(act)
+        draws = rng.exponential(size=n)
+        finals = rng.random(size=n)
+        if n == 0:
+            return ev
+        start = np.empty(n, np.int64)      # index of the first node of this month's stretch
+        end = np.empty(n, np.int64)        # index of the last node reached if not seized
+        com = np.empty(n, np.int64)
+        vol = np.empty(n)
+        edge_parts, node_parts = [], []
+        for i, s in enumerate(act):
             r = s.route
-            end = int(np.searchsorted(r.cum_km, s.pos_km + speed_km, side="right")) - 1
-            end = max(end, s.step_edge)          # index of last node reached this month
-            edges = r.edges[s.step_edge:end]
-            nodes = r.nodes[s.step_edge + 1:end + 1]
-            k = len(edges)
-            if k:
-                cum_h = np.cumsum(hazard[s.commodity, edges])
-                k = int(np.searchsorted(cum_h, e_draw, side="right"))
-            seized = k < len(edges)
-            if seized:
-                nodes = nodes[:k + 1]              # seized at the last of these nodes
-            if len(nodes):
-                s.countries |= int(np.bitwise_or.reduce(country_bits[nodes]))
-                passed_nodes.append(nodes)
-                lengths.append(len(nodes))
-                vols.append(s.volume)
-                coms.append(int(s.commodity))
-                owners.append(s.owner)
-            if seized:
-                ev.seizures.append((s.commodity, s.owner, int(nodes[-1]), s.volume))
-                ev.seized_done.append((s.commodity, s.volume, s.countries))
-                self.seized[s.commodity] += s.volume
+            e = max(bisect_right(r.cum_list, s.pos_km + speed_km) - 1, s.step_edge)
+            start[i], end[i] = s.step_edge, e
+            com[i], vol[i] = s.commodity, s.volume
+            edge_parts.append(r.edges[s.step_edge:e])
+            node_parts.append(r.nodes[s.step_edge + 1:e + 1])
+        length = end - start
+        width = max(int(length.max()), 1)
+        row = np.repeat(np.arange(n), length)
+        first = np.cumsum(length) - length                   # each stretch's offset in the flat arrays
+        col = np.arange(len(row)) - np.repeat(first, length)
+        edges = np.concatenate(edge_parts)
+        nodes = np.concatenate(node_parts)
+        # cumulative hazard along each stretch: one row per shipment, zero-padded at the end
+        cum = np.zeros((n, width))
+        cum[row, col] = hazard(com[row], edges)
+        np.cumsum(cum, axis=1, out=cum)
+        within = np.arange(width) < length[:, None]
+        k = ((cum <= draws[:, None]) & within).sum(axis=1)   # edges survived
+        seized = k < length
+        passed = np.where(seized, k + 1, length)             # nodes entered this month
+        keep = col < passed[row]
+        bits = np.zeros((n, width), np.int64)
+        bits[row[keep], col[keep]] = country_bits[nodes[keep]]
+        crossed = np.bitwise_or.reduce(bits, axis=1).tolist()
+        seized_at = nodes[first[seized] + k[seized]].tolist()  # the node where it was stopped
+
+        still = []
+        seized_at.reverse()
+        for i, (s, stop, e) in enumerate(zip(act, seized.tolist(), end.tolist())):
+            s.countries |= crossed[i]
+            if stop:
+                self._seize(ev, s, seized_at.pop())
                 continue
-            s.step_edge = end
+            s.step_edge = e
             s.pos_km = s.pos_km + speed_km
-            if end == len(r.nodes) - 1:            # reached the end of the route
-                if f_draw < final_seizure[s.commodity]:
-                    ev.seizures.append((s.commodity, s.owner, int(r.nodes[-1]), s.volume))
-                    ev.seized_done.append((s.commodity, s.volume, s.countries))
-                    self.seized[s.commodity] += s.volume
+            if s.step_edge == len(s.route.nodes) - 1:        # reached the end of the route
+                if finals[i] < final_seizure[s.commodity]:
+                    self._seize(ev, s, int(s.route.nodes[-1]))
                 else:
                     ev.delivered.append((s.commodity, s.owner, s.volume, s.countries))
                     self.delivered[s.commodity] += s.volume
                 continue
             still.append(s)
         self.active = still
-        if passed_nodes:                           # one scatter-add for all loads
-            nodes = np.concatenate(passed_nodes)
-            vol = np.repeat(vols, lengths)
-            com = np.repeat(coms, lengths)
-            np.add.at(flow, (com, nodes), vol)
+        if keep.any():                              # one scatter-add for all loads
+            r, nd = row[keep], nodes[keep]
+            c, v = com[r], vol[r]
+            np.add.at(flow, (c, nd), v)
             if owner_flow is not None:
-                own = np.repeat(owners, lengths)
-                coke = com == Commodity.COCAINE
-                np.add.at(owner_flow, (own[coke], nodes[coke]), vol[coke])
+                own = np.array([s.owner for s in act], np.int64)[r]
+                coke = c == Commodity.COCAINE
+                np.add.at(owner_flow, (own[coke], nd[coke]), v[coke])
         return ev
+
+    def _seize(self, ev: StepEvents, s: Shipment, node: int) -> None:
+        ev.seizures.append((s.commodity, s.owner, node, s.volume))
+        ev.seized_done.append((s.commodity, s.volume, s.countries))
+        self.seized[s.commodity] += s.volume

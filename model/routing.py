@@ -36,6 +36,9 @@ class Route:
     cost: float
     _reverse: "Route | None" = field(default=None, repr=False, compare=False)
 
+    def __post_init__(self):
+        self.cum_list = self.cum_km.tolist()   # for bisect: a month's reach without numpy calls
+
     @property
     def km(self) -> float:
         return float(self.cum_km[-1])
@@ -112,6 +115,7 @@ class RoutingGraph:
                                         shape=(self.n, self.n))
         self.matrix.sort_indices()
         self._base_key = None
+        self._toward = None
         # csr_matrix keeps (src, dst)-sorted order, which is our edge order
         assert np.array_equal(self.matrix.indices, self.dst)
 
@@ -129,10 +133,11 @@ class RoutingGraph:
         if self._base_key != key:            # the transport part is fixed for a run
             self._base_key = key
             self._base = self.km * np.asarray(cost_per_km)[self.mode]
-            self._fixed = self.landing * mode_change_cost
-        w = self._base * premium[self.dst]
-        w += self.km * fee_per_km[self.dst]
-        w += self._fixed
+            self._changes = np.flatnonzero(self.landing)            # mode changes: few edges
+            self._fixed = self.landing[self._changes] * mode_change_cost
+        w = self._base * np.take(premium, self.dst)
+        w += self.km * np.take(fee_per_km, self.dst)
+        w[self._changes] += self._fixed
         return w
 
     def search(self, weights: np.ndarray, sources: np.ndarray):
@@ -145,6 +150,29 @@ class RoutingGraph:
         self.matrix.data = weights  # same order as our edges, so no rebuild
         return csgraph.dijkstra(self.matrix, directed=True, indices=sources, min_only=True,
                                 return_predecessors=True)
+
+    def next_hop_toward(self, targets: np.ndarray, land_weights: np.ndarray) -> np.ndarray:
+        """For every node, the next node on its least-cost land path to the nearest target.
+
+        `land_weights` are the land edges' weights, in edge order. Targets, and nodes that
+        reach none, map to themselves. One search from all targets over reversed edges,
+        whose predecessors are the next hops; the reversed graph's structure is built once.
+        """
+        if self._toward is None:
+            land = np.flatnonzero(self.mode == Mode.LAND)
+            order = np.lexsort((self.src[land], self.dst[land]))     # rows = dst, then src
+            rev = sparse.csr_matrix((np.ones(len(land)), (self.dst[land][order], self.src[land][order])),
+                                    shape=(self.n, self.n))
+            rev.sort_indices()
+            self._toward = (rev, order)
+        rev, order = self._toward
+        stay = np.arange(self.n)
+        if len(targets) == 0:
+            return stay
+        rev.data = land_weights[order]
+        _, pred = csgraph.dijkstra(rev, directed=True, indices=targets, min_only=True,
+                                   return_predecessors=True)[:2]
+        return np.where(pred >= 0, pred, stay)
 
     def path(self, pred_row: np.ndarray, source: int, target: int, cost: float) -> "Route | None":
         """Walk predecessors back from target; None if unreachable."""

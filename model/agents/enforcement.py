@@ -27,26 +27,26 @@ class EnforcementUnit(CellAgent):
     def xy(self) -> tuple[int, int]:
         return self.cell.coordinate
 
-    def move(self, strategy: Strategy, allowed: np.ndarray, reach: int) -> None:
-        """Pick next month's cell within `reach` cells, inside `allowed`."""
+    def move(self, strategy: Strategy, window: tuple[int, int, np.ndarray, np.ndarray]) -> None:
+        """Pick next month's cell in `window`: (x0, y0, allowed cells, their offsets).
+
+        The window is the square of cells within reach, clipped to the map; the model
+        caches it by pool and cell (`CorridorModel.unit_window`).
+        """
         if strategy == Strategy.STATIC:
             return
         m = self.model
-        x, y = self.xy
-        w, h = allowed.shape
-        x0, x1 = max(0, x - reach), min(w, x + reach + 1)
-        y0, y1 = max(0, y - reach), min(h, y + reach + 1)
-        ok = allowed[x0:x1, y0:y1]
-        if not ok.any():
+        x0, y0, ok, free = window
+        if len(free) == 0:
             return
         choices = None
         if strategy != Strategy.PATROL:
             signal = m.recent_seizures if strategy == Strategy.HOTSPOT else m.observed_flow
-            win = np.where(ok, signal[x0:x1, y0:y1], -1.0)
+            win = np.where(ok, signal[x0:x0 + ok.shape[0], y0:y0 + ok.shape[1]], -1.0)
             best = win.max()
             if best > 0:
                 choices = np.argwhere(win == best)     # ties: any of the hottest cells
         if choices is None:                            # patrol, or nothing seen yet
-            choices = np.argwhere(ok)
+            choices = free
         i, j = choices[m.rng.integers(len(choices))] if len(choices) > 1 else choices[0]
         self.cell = m.grid[(x0 + int(i), y0 + int(j))]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+import mesa
 import numpy as np
-from mesa.discrete_space import CellAgent
 
 
 class MigrantState(IntEnum):
@@ -16,29 +16,94 @@ class MigrantState(IntEnum):
     RETURNED = 4   # detained and returned
 
 
-class Migrant(CellAgent):
+ON_ROAD = (MigrantState.TRAVELLING, MigrantState.TRAFFICKED)   # still on the map
+
+
+class MigrantTable:
+    """Every migrant's position, route and state as arrays, one row per agent ever spawned.
+
+    A month for all migrants is then one vectorised pass (`migrant_month`) instead of a
+    Python call per agent; the `Migrant` agents read their row.
+    """
+
+    def __init__(self, capacity: int = 256):
+        self.n = 0
+        self.node = np.zeros(capacity, np.int64)       # routing-graph node (x * height + y)
+        self.state = np.zeros(capacity, np.int8)       # MigrantState
+        self.smuggled = np.zeros(capacity, bool)
+        self.origin = np.zeros(capacity, np.int32)     # index into the scenario's origins
+
+    def add(self, node: int, origin: int, smuggled: np.ndarray) -> np.ndarray:
+        """Append travelling migrants starting at `node`; returns their rows."""
+        k = len(smuggled)
+        if self.n + k > len(self.node):
+            cap = max(2 * len(self.node), self.n + k)
+            for name in ("node", "state", "smuggled", "origin"):
+                old = getattr(self, name)
+                new = np.zeros(cap, old.dtype)
+                new[:self.n] = old[:self.n]
+                setattr(self, name, new)
+        rows = np.arange(self.n, self.n + k)
+        self.node[rows] = node
+        self.state[rows] = MigrantState.TRAVELLING
+        self.smuggled[rows] = smuggled
+        self.origin[rows] = origin
+        self.n += k
+        return rows
+
+
+class Migrant(mesa.Agent):
     """A group of `people_per_agent` people moving toward the US border.
 
     `smuggled` migrants follow the smugglers' route, which avoids migration checkpoints
     but runs through gang territory; the others take the direct route and risk detention.
     A month's rules live in `migrant_month`, which handles any number of migrants at once;
-    `step` applies it to one.
+    `step` applies it to this one.
+
+    The agent's state is its row of the model's `MigrantTable`, and `cell` is read from
+    its node. Migrants are not registered in the grid's cells: nothing asks a cell for
+    its migrants, and re-registering every migrant every month cost more than all their
+    behaviour (benchmarks/BENCHMARKS.md).
     """
 
-    def __init__(self, model, cell, origin: int, smuggled: bool):
+    def __init__(self, model, row: int):
         super().__init__(model)
-        self.cell = cell
-        self.node = cell.coordinate[0] * model.cmap.shape[1] + cell.coordinate[1]
-        self.origin = origin
-        self.smuggled = smuggled
-        self.state = MigrantState.TRAVELLING
+        self.row = row
+
+    @property
+    def node(self) -> int:
+        return int(self.model.migrant_table.node[self.row])
+
+    @property
+    def state(self) -> MigrantState:
+        return MigrantState(int(self.model.migrant_table.state[self.row]))
+
+    @property
+    def smuggled(self) -> bool:
+        return bool(self.model.migrant_table.smuggled[self.row])
+
+    @property
+    def origin(self) -> int:
+        return int(self.model.migrant_table.origin[self.row])
+
+    @property
+    def on_road(self) -> bool:
+        return self.state in ON_ROAD
+
+    @property
+    def cell(self):
+        """The grid cell the migrant is in; None once its journey has ended."""
+        if not self.on_road:
+            return None
+        h = self.model.cmap.shape[1]
+        return self.model.grid[(self.node // h, self.node % h)]
 
     def step(self) -> None:
-        migrant_month(self.model, [self], self.model.rng.random(1))
+        migrant_month(self.model, np.array([self.row]), self.model.rng.random(1))
 
 
-def migrant_month(m, migrants: list[Migrant], u: np.ndarray) -> list[tuple[Migrant, MigrantState]]:
-    """One month for these migrants; returns (migrant, previous state) for those that changed.
+def migrant_month(m, rows: np.ndarray, u: np.ndarray) -> None:
+    """One month for the migrants in these rows of `m.migrant_table`; updates `m.migrant_counts`.
 
     - travelling: move a month along the direct or smugglers' route (`m.migrant_jump`);
       arrive at the border, or face detention (direct route, where migration enforcement
@@ -47,12 +112,13 @@ def migrant_month(m, migrants: list[Migrant], u: np.ndarray) -> list[tuple[Migra
     - trafficked: rescued where victim services and police are present;
     - the hazards are monthly and `u` holds one uniform draw per migrant.
     """
-    if not migrants:
-        return []
+    if len(rows) == 0:
+        return
     mg = m.config.migrants
-    nodes = np.fromiter((a.node for a in migrants), dtype=np.int64, count=len(migrants))
-    state = np.fromiter((a.state for a in migrants), dtype=np.int64, count=len(migrants))
-    smug = np.fromiter((a.smuggled for a in migrants), dtype=bool, count=len(migrants))
+    tab = m.migrant_table
+    nodes = tab.node[rows]
+    state = tab.state[rows]
+    smug = tab.smuggled[rows]
     travelling = state == MigrantState.TRAVELLING
     new = np.where(travelling, np.where(smug, m.migrant_jump[1][nodes], m.migrant_jump[0][nodes]), nodes)
     arrived = travelling & m.at_border[new]
@@ -66,19 +132,13 @@ def migrant_month(m, migrants: list[Migrant], u: np.ndarray) -> list[tuple[Migra
     event = u < 1.0 - np.exp(-hazard)
     after = state.copy()
     after[arrived] = MigrantState.ARRIVED
-    on_road = travelling & ~arrived & event
-    after[on_road & smug] = MigrantState.TRAFFICKED
-    after[on_road & ~smug] = MigrantState.RETURNED
+    caught = travelling & ~arrived & event
+    after[caught & smug] = MigrantState.TRAFFICKED
+    after[caught & ~smug] = MigrantState.RETURNED
     after[(state == MigrantState.TRAFFICKED) & event] = MigrantState.RESCUED
-    h = m.cmap.shape[1]
-    changed = []
-    moved = np.flatnonzero(new != nodes)
-    for k in moved:
-        a = migrants[k]
-        a.node = int(new[k])
-        a.cell = m.grid[(a.node // h, a.node % h)]
-    for k in np.flatnonzero(after != state):
-        a = migrants[k]
-        changed.append((a, a.state))
-        a.state = MigrantState(int(after[k]))
-    return changed
+    tab.node[rows] = new
+    tab.state[rows] = after
+    k = len(MigrantState)
+    delta = np.bincount(after, minlength=k) - np.bincount(state, minlength=k)
+    for s in np.flatnonzero(delta).tolist():
+        m.migrant_counts[MigrantState(s)] += int(delta[s])
