@@ -99,7 +99,7 @@ class CorridorModel(mesa.Model):
         self.migrant_hops = max(1, int(round(scenario.migrants.speed_km_per_step / self.cell_km)))
         self.migrant_counts = {s: 0 for s in MigrantState}
         self._border = np.flatnonzero(self.at_border)
-        self._jump = [None, None]                       # direct, smugglers'
+        self.migrant_jump = np.zeros((2, g.n), np.int64)  # a month on the direct, smugglers' route
         self._direct_key = self._smug_key = None
         self.migrant_table = MigrantTable()
         self._migrant_agents: list[Migrant] = []        # by table row
@@ -155,10 +155,15 @@ class CorridorModel(mesa.Model):
             win = self._windows[key] = (x0, y0, ok, np.argwhere(ok))
         return win
 
-    def smooth_nodes(self, values: np.ndarray) -> np.ndarray:
-        """Spread node values to the 8 neighbours (risk is felt around a seizure)."""
-        grid = values.reshape(self.cmap.shape)
-        return ndimage.convolve(grid, np.ones((3, 3)), mode="constant").ravel()
+    def around(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Cells within one cell of these nodes, each with how many of the nodes it is next
+        to (risk is felt around a seizure); the same counts as a 3x3 sum over a hit map."""
+        w, h = self.cmap.shape
+        d = np.arange(-1, 2)
+        X = (np.asarray(nodes)[:, None] // h + np.repeat(d, 3)).ravel()
+        Y = (np.asarray(nodes)[:, None] % h + np.tile(d, 3)).ravel()
+        inside = (X >= 0) & (X < w) & (Y >= 0) & (Y < h)
+        return np.unique(X[inside] * h + Y[inside], return_counts=True)
 
     def cell_hazard(self) -> np.ndarray:
         """Interdiction hazard a load faces in each cell: detection of its mode x coverage.
@@ -248,13 +253,12 @@ class CorridorModel(mesa.Model):
         if self._direct_key != key:
             self._direct_key = key
             direct = km * (1.0 + mg.checkpoint_avoidance * me[dst])
-            self._jump[0] = compose(g.next_hop_toward(self._border, direct), self.migrant_hops)
+            self.migrant_jump[0] = compose(g.next_hop_toward(self._border, direct), self.migrant_hops)
         if self._smug_key is None or self._smug_key[0] != key or not np.array_equal(self._smug_key[1], gang):
             self._smug_key = (key, gang)
             smug = (km * (1.0 + mg.smuggler_checkpoint_avoidance * me[dst])
                     * np.where(gang[dst], mg.gang_corridor_factor, 1.0))
-            self._jump[1] = compose(g.next_hop_toward(self._border, smug), self.migrant_hops)
-        self.migrant_jump = self._jump
+            self.migrant_jump[1] = compose(g.next_hop_toward(self._border, smug), self.migrant_hops)
 
     # ----- the month -----------------------------------------------------------------
     def step(self) -> None:
@@ -409,6 +413,7 @@ class CorridorModel(mesa.Model):
     def _migrant_phase(self) -> None:
         mg = self.config.migrants
         me = self.level("migration_enforcement")
+        new = [self._on_road]
         for i, cell in enumerate(self.migrant_origins):
             self._mig_acc[i] += mg.origins[i].agents_per_step
             n = int(self._mig_acc[i])
@@ -416,11 +421,12 @@ class CorridorModel(mesa.Model):
             x, y = cell
             push = mg.smuggler_share * (1.0 + mg.smuggler_response * me[x, y])
             smuggled = self.rng.random(n) < min(push, 1.0)
-            rows = self.migrant_table.add(self.graph.node(cell), i, smuggled)
-            self._migrant_agents += [Migrant(self, r) for r in rows.tolist()]
-            self._on_road = np.concatenate([self._on_road, rows])
-            self.migrant_counts[MigrantState.TRAVELLING] += n
-        live = self._on_road
+            if n:
+                rows = self.migrant_table.add(self.graph.node(cell), i, smuggled)
+                self._migrant_agents += [Migrant(self, r) for r in rows.tolist()]
+                new.append(rows)
+                self.migrant_counts[MigrantState.TRAVELLING] += n
+        live = self._on_road = np.concatenate(new)
         self.migrant_agent_steps += len(live)
         migrant_month(self, live, self.rng.random(len(live)))
         # a finished journey leaves the map; the agent (in model.agents) and counts stay

@@ -176,10 +176,11 @@ class RoutingGraph:
 
     def path(self, pred_row: np.ndarray, source: int, target: int, cost: float) -> "Route | None":
         """Walk predecessors back from target; None if unreachable."""
+        step = memoryview(pred_row)    # reads Python ints: the walk is a plain Python loop
         nodes = [target]
         v = target
         while v != source:
-            v = pred_row[v]
+            v = step[v]
             if v < 0:
                 return None
             nodes.append(v)

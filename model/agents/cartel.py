@@ -33,8 +33,8 @@ class Cartel(mesa.Agent):
         """Forget a little, then add risk around this month's seizures."""
         self.learned_risk *= 1.0 - decay
         if seizure_nodes:
-            hits = np.bincount(np.asarray(seizure_nodes), minlength=self.learned_risk.size).astype(float)
-            self.learned_risk += seizure_risk * self.model.smooth_nodes(hits)
+            cells, hits = self.model.around(np.asarray(seizure_nodes))
+            self.learned_risk[cells] += seizure_risk * hits
 
     def plan(self, base_premium_risk: np.ndarray, rival_fee: np.ndarray) -> None:
         """Least-cost route to each of its ports (from whichever source is cheapest)."""

@@ -105,7 +105,8 @@ class Migrant(mesa.Agent):
 def migrant_month(m, rows: np.ndarray, u: np.ndarray) -> None:
     """One month for the migrants in these rows of `m.migrant_table`; updates `m.migrant_counts`.
 
-    - travelling: move a month along the direct or smugglers' route (`m.migrant_jump`);
+    - travelling: move a month along the direct or smugglers' route (`m.migrant_jump`,
+      one row per route);
       arrive at the border, or face detention (direct route, where migration enforcement
       and police are) or trafficking (smugglers' route, where gangs hold territory and
       trafficking law is weak);
@@ -120,7 +121,7 @@ def migrant_month(m, rows: np.ndarray, u: np.ndarray) -> None:
     state = tab.state[rows]
     smug = tab.smuggled[rows]
     travelling = state == MigrantState.TRAVELLING
-    new = np.where(travelling, np.where(smug, m.migrant_jump[1][nodes], m.migrant_jump[0][nodes]), nodes)
+    new = np.where(travelling, m.migrant_jump[smug.view(np.int8), nodes], nodes)
     arrived = travelling & m.at_border[new]
     lv = m.node_levels
     cov = m.coverage_all.ravel()[new]
