@@ -99,6 +99,8 @@ class CorridorModel(mesa.Model):
         self.migrant_hops = max(1, int(round(scenario.migrants.speed_km_per_step / self.cell_km)))
         self.migrant_counts = {s: 0 for s in MigrantState}
         self._border = np.flatnonzero(self.at_border)
+        land = g.mode == Mode.LAND                        # migrants walk: land edges only
+        self._land_km, self._land_dst = g.km[land], g.dst[land]
         self.migrant_jump = np.zeros((2, g.n), np.int64)  # a month on the direct, smugglers' route
         self._direct_key = self._smug_key = None
         self.migrant_table = MigrantTable()
@@ -244,11 +246,9 @@ class CorridorModel(mesa.Model):
         for both, gang territory for the smugglers'.
         """
         g, mg = self.graph, self.config.migrants
-        land = g.mode == Mode.LAND
         me = self.level("migration_enforcement").ravel()
         gang = self.grid.gang_strength.data.ravel() > 0
-        km = g.km[land]
-        dst = g.dst[land]
+        km, dst = self._land_km, self._land_dst
         key = self.settings.key
         if self._direct_key != key:
             self._direct_key = key
