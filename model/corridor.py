@@ -426,7 +426,7 @@ class CorridorModel(mesa.Model):
                 self._migrant_agents += [Migrant(self, r) for r in rows.tolist()]
                 new.append(rows)
                 self.migrant_counts[MigrantState.TRAVELLING] += n
-        live = self._on_road = np.concatenate(new)
+        live = np.concatenate(new)
         self.migrant_agent_steps += len(live)
         migrant_month(self, live, self.rng.random(len(live)))
         # a finished journey leaves the map; the agent (in model.agents) and counts stay

@@ -23,10 +23,6 @@ class EnforcementUnit(CellAgent):
         self.cell = cell
         self.bribed = False
 
-    @property
-    def xy(self) -> tuple[int, int]:
-        return self.cell.coordinate
-
     def move(self, strategy: Strategy, window: tuple[int, int, np.ndarray, np.ndarray]) -> None:
         """Pick next month's cell in `window`: (x0, y0, allowed cells, their offsets).
 
