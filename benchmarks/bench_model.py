@@ -167,15 +167,16 @@ def migrants_over_floor(n_floor: int, migrant_scale: float = 1.0, months: int | 
         o.agents_per_step *= migrant_scale
     m = CorridorModel(sc, cmap, seed=sc.scenario.seed)
     floor = BoltzmannWealth(n_floor, rng=1)
+    months = months or sc.scenario.steps
     floor_s = 0.0
-    for _ in range(months or sc.scenario.steps):
+    for _ in range(months):
         m.step()
         t = time.perf_counter()
         floor.step()
         floor_s += time.perf_counter() - t
     mig_rate = m.migrant_agent_steps / m.phase_seconds["migrants"]
-    floor_rate = n_floor * (months or sc.scenario.steps) / floor_s
-    return {"scale": migrant_scale, "months": months or sc.scenario.steps,
+    floor_rate = n_floor * months / floor_s
+    return {"scale": migrant_scale, "months": months,
             "migrant_agent_steps": m.migrant_agent_steps, "migrant_agent_steps_per_s": mig_rate,
             "floor_agents": n_floor, "floor_agent_steps_per_s": floor_rate, "ratio": mig_rate / floor_rate}
 

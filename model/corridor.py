@@ -10,15 +10,16 @@ from mesa.discrete_space import Cell, OrthogonalMooreGrid
 from scipy import ndimage
 
 from .agents import Cartel, EnforcementUnit, Gang, Migrant, MigrantState
-from .agents.migrant import MigrantTable, migrant_month
+from .agents.migrant import MigrantTable, migrant_month, on_road
 from .flows import Commodity, Ledger, Shipment
 from .geography import CorridorMap, haversine_km
 from .metrics import Recorder
 from .policy import STRATEGIES, PolicySchedule, Settings, split_pool
-from .routing import Mode, RoutingGraph
+from .routing import RoutingGraph
 from .scenario import Scenario
 
 _GRAPHS: dict[tuple, RoutingGraph] = {}
+RING = np.array([(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)])   # a cell and its 8 neighbours
 
 
 def routing_graph(cmap: CorridorMap, scenario: Scenario) -> RoutingGraph:
@@ -99,8 +100,8 @@ class CorridorModel(mesa.Model):
         self.migrant_hops = max(1, int(round(scenario.migrants.speed_km_per_step / self.cell_km)))
         self.migrant_counts = {s: 0 for s in MigrantState}
         self._border = np.flatnonzero(self.at_border)
-        land = g.mode == Mode.LAND                        # migrants walk: land edges only
-        self._land_km, self._land_dst = g.km[land], g.dst[land]
+        # migrants walk: land edges only
+        self._land_km, self._land_dst = g.km[g.land_edges], g.dst[g.land_edges]
         self.migrant_jump = np.zeros((2, g.n), np.int64)  # a month on the direct, smugglers' route
         self._direct_key = self._smug_key = None
         self.migrant_table = MigrantTable()
@@ -131,15 +132,21 @@ class CorridorModel(mesa.Model):
         cm = self.cmap
         return haversine_km(cm.lat[cell], cm.lon[cell], cm.lat, cm.lon)
 
+    def _cells_near(self, xs: np.ndarray, ys: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+        """Flat ids of the cells at `offsets` (dx, dy) from each (x, y) that lie on the map."""
+        w, h = self.cmap.shape
+        X = (xs[:, None] + offsets[:, 0]).ravel()
+        Y = (ys[:, None] + offsets[:, 1]).ravel()
+        inside = (X >= 0) & (X < w) & (Y >= 0) & (Y < h)
+        return X[inside] * h + Y[inside]
+
     def stamp(self, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
         """Number of the given units covering each cell: each unit's disk stamped at its
         cell (the same sums as convolving unit counts with the disk, without visiting the
         empty cells)."""
         w, h = self.cmap.shape
-        X = (xs[:, None] + self._disk_offsets[:, 0]).ravel()
-        Y = (ys[:, None] + self._disk_offsets[:, 1]).ravel()
-        inside = (X >= 0) & (X < w) & (Y >= 0) & (Y < h)
-        return np.bincount(X[inside] * h + Y[inside], minlength=w * h).astype(float).reshape(w, h)
+        hits = self._cells_near(xs, ys, self._disk_offsets)
+        return np.bincount(hits, minlength=w * h).astype(float).reshape(w, h)
 
     def unit_window(self, pool: str, x: int, y: int) -> tuple[int, int, np.ndarray, np.ndarray]:
         """Cells a unit of `pool` at (x, y) may move to: (x0, y0, allowed mask, offsets).
@@ -160,12 +167,8 @@ class CorridorModel(mesa.Model):
     def around(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Cells within one cell of these nodes, each with how many of the nodes it is next
         to (risk is felt around a seizure); the same counts as a 3x3 sum over a hit map."""
-        w, h = self.cmap.shape
-        d = np.arange(-1, 2)
-        X = (np.asarray(nodes)[:, None] // h + np.repeat(d, 3)).ravel()
-        Y = (np.asarray(nodes)[:, None] % h + np.tile(d, 3)).ravel()
-        inside = (X >= 0) & (X < w) & (Y >= 0) & (Y < h)
-        return np.unique(X[inside] * h + Y[inside], return_counts=True)
+        h = self.cmap.shape[1]
+        return np.unique(self._cells_near(nodes // h, nodes % h, RING), return_counts=True)
 
     def cell_hazard(self) -> np.ndarray:
         """Interdiction hazard a load faces in each cell: detection of its mode x coverage.
@@ -254,8 +257,8 @@ class CorridorModel(mesa.Model):
             self._direct_key = key
             direct = km * (1.0 + mg.checkpoint_avoidance * me[dst])
             self.migrant_jump[0] = compose(g.next_hop_toward(self._border, direct), self.migrant_hops)
-        if self._smug_key is None or self._smug_key[0] != key or not np.array_equal(self._smug_key[1], gang):
-            self._smug_key = (key, gang)
+        if self._smug_key != (key, gang.tobytes()):
+            self._smug_key = (key, gang.tobytes())
             smug = (km * (1.0 + mg.smuggler_checkpoint_avoidance * me[dst])
                     * np.where(gang[dst], mg.gang_corridor_factor, 1.0))
             self.migrant_jump[1] = compose(g.next_hop_toward(self._border, smug), self.migrant_hops)
@@ -430,8 +433,7 @@ class CorridorModel(mesa.Model):
         self.migrant_agent_steps += len(live)
         migrant_month(self, live, self.rng.random(len(live)))
         # a finished journey leaves the map; the agent (in model.agents) and counts stay
-        state = self.migrant_table.state[live]
-        self._on_road = live[(state == MigrantState.TRAVELLING) | (state == MigrantState.TRAFFICKED)]
+        self._on_road = live[on_road(self.migrant_table.state[live])]
 
     @property
     def migrants(self) -> list[Migrant]:

@@ -92,13 +92,14 @@ class Ledger:
         start = np.empty(n, np.int64)      # index of the first node of this month's stretch
         end = np.empty(n, np.int64)        # index of the last node reached if not seized
         com = np.empty(n, np.int64)
+        owner = np.empty(n, np.int64)
         vol = np.empty(n)
         edge_parts, node_parts = [], []
         for i, s in enumerate(act):
             r = s.route
             e = max(bisect_right(r.cum_list, s.pos_km + speed_km) - 1, s.step_edge)
             start[i], end[i] = s.step_edge, e
-            com[i], vol[i] = s.commodity, s.volume
+            com[i], owner[i], vol[i] = s.commodity, s.owner, s.volume
             edge_parts.append(r.edges[s.step_edge:e])
             node_parts.append(r.nodes[s.step_edge + 1:e + 1])
         length = end - start
@@ -120,14 +121,13 @@ class Ledger:
         bits = np.zeros((n, width), np.int64)
         bits[row[keep], col[keep]] = country_bits[nodes[keep]]
         crossed = np.bitwise_or.reduce(bits, axis=1).tolist()
-        seized_at = nodes[first[seized] + k[seized]].tolist()  # the node where it was stopped
+        seized_at = iter(nodes[first[seized] + k[seized]].tolist())  # where each was stopped
 
         still = []
-        seized_at.reverse()
         for i, (s, stop, e) in enumerate(zip(act, seized.tolist(), end.tolist())):
             s.countries |= crossed[i]
             if stop:
-                self._seize(ev, s, seized_at.pop())
+                self._seize(ev, s, next(seized_at))
                 continue
             s.step_edge = e
             s.pos_km = s.pos_km + speed_km
@@ -145,7 +145,7 @@ class Ledger:
             c, v = com[r], vol[r]
             np.add.at(flow, (c, nd), v)
             if owner_flow is not None:
-                own = np.array([s.owner for s in act], np.int64)[r]
+                own = owner[r]
                 coke = c == Commodity.COCAINE
                 np.add.at(owner_flow, (own[coke], nd[coke]), v[coke])
         return ev

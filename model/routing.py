@@ -114,6 +114,7 @@ class RoutingGraph:
         self.matrix = sparse.csr_matrix((np.ones(len(self.src)), (self.src, self.dst)),
                                         shape=(self.n, self.n))
         self.matrix.sort_indices()
+        self.land_edges = np.flatnonzero(self.mode == Mode.LAND)
         self._base_key = None
         self._toward = None
         # csr_matrix keeps (src, dst)-sorted order, which is our edge order
@@ -154,12 +155,12 @@ class RoutingGraph:
     def next_hop_toward(self, targets: np.ndarray, land_weights: np.ndarray) -> np.ndarray:
         """For every node, the next node on its least-cost land path to the nearest target.
 
-        `land_weights` are the land edges' weights, in edge order. Targets, and nodes that
+        `land_weights` are the weights of `land_edges`, in that order. Targets, and nodes that
         reach none, map to themselves. One search from all targets over reversed edges,
         whose predecessors are the next hops; the reversed graph's structure is built once.
         """
         if self._toward is None:
-            land = np.flatnonzero(self.mode == Mode.LAND)
+            land = self.land_edges
             order = np.lexsort((self.src[land], self.dst[land]))     # rows = dst, then src
             rev = sparse.csr_matrix((np.ones(len(land)), (self.dst[land][order], self.src[land][order])),
                                     shape=(self.n, self.n))

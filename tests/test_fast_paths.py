@@ -28,6 +28,7 @@ class Grid:
         self.disk = (xx ** 2 + yy ** 2 <= radius * radius + 1e-9).astype(float)
         self._disk_offsets = np.argwhere(self.disk > 0) - radius
 
+    _cells_near = CorridorModel._cells_near
     stamp = CorridorModel.stamp
     around = CorridorModel.around
 

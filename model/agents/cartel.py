@@ -33,7 +33,7 @@ class Cartel(mesa.Agent):
         """Forget a little, then add risk around this month's seizures."""
         self.learned_risk *= 1.0 - decay
         if seizure_nodes:
-            cells, hits = self.model.around(np.asarray(seizure_nodes))
+            cells, hits = self.model.around(np.asarray(seizure_nodes, np.int64))
             self.learned_risk[cells] += seizure_risk * hits
 
     def plan(self, base_premium_risk: np.ndarray, rival_fee: np.ndarray) -> None:

@@ -16,7 +16,9 @@ class MigrantState(IntEnum):
     RETURNED = 4   # detained and returned
 
 
-ON_ROAD = (MigrantState.TRAVELLING, MigrantState.TRAFFICKED)   # still on the map
+def on_road(state):
+    """Still on the map: travelling, or held by traffickers (a state or an array of them)."""
+    return (state == MigrantState.TRAVELLING) | (state == MigrantState.TRAFFICKED)
 
 
 class MigrantTable:
@@ -88,7 +90,7 @@ class Migrant(mesa.Agent):
 
     @property
     def on_road(self) -> bool:
-        return self.state in ON_ROAD
+        return bool(on_road(self.state))
 
     @property
     def cell(self):
