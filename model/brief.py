@@ -30,6 +30,8 @@ from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 from . import __version__  # noqa: E402
 from . import charts  # noqa: E402
 from .errors import InputError  # noqa: E402
+from .metrics import window_change  # noqa: E402
+from .seeds import replication_seeds  # noqa: E402
 
 PAGE = (11.69, 8.27)          # A4 landscape, inches
 CHART_DPI = 200
@@ -46,13 +48,9 @@ NOT_MODELLED = [
     "Corruption is one probability per jurisdiction; enforcement acts through a simple interdiction hazard.",
     "Violence is a rule of thumb (events where cartels' flows meet, after seizures and in gang territory), "
     "not calibrated to homicide statistics; counts are model events, not deaths.",
-    "Migrants follow stylised routes and are counted in groups; the numbers are not forecasts of people.",
+    "Migrants follow stylised routes and move in groups (each model agent stands for a number of people); "
+    "counts are given in people but are not forecasts.",
 ]
-
-
-def replicate_seeds(root: int, n: int) -> list[int]:
-    """`n` independent seeds derived from one root seed (numpy SeedSequence.spawn)."""
-    return [int(c.generate_state(1, np.uint32)[0]) for c in np.random.SeedSequence(root).spawn(n)]
 
 
 @dataclass
@@ -108,7 +106,7 @@ def seed_numbers(result: dict, cmap) -> tuple[dict, pd.Series]:
     row = {
         "delivered_pct": d["delivered_change_pct"],
         "delivered_t": d["delivered_change"],
-        "seized_pct": _pct(s["cocaine_in_window"]["seized"], c["cocaine_in_window"]["seized"]),
+        "seized_pct": window_change(s, c, "seized")[1],
         "targeted_flow_pct": d["targeted_flow_change_pct"],
         "ca_share": s["central_america_share"] * 100,
         "ca_share_cf": c["central_america_share"] * 100,
@@ -145,7 +143,7 @@ def run_scenario(path: Path, replications: int, root_seed: int | None, steps: in
         raise InputError(path, "policy", f"no policy starts within the {steps} months simulated; "
                          "raise --steps")
     root = sc.scenario.seed if root_seed is None else root_seed
-    seeds = replicate_seeds(root, replications)
+    seeds = replication_seeds(root, replications)
     targeted = sorted({t for p in sc.policy for t in p.target})
     names = [charts.country_name(t) if t in cmap.country_codes else
              cmap.jurisdiction_names[cmap.jurisdiction_codes.index(t)] if t in cmap.jurisdiction_codes else t
@@ -206,8 +204,9 @@ def headlines(b: ScenarioBrief, max_countries: int = 2) -> list[str]:
     """Plain-language headline sentences for one scenario."""
     t = b.table
     where = " and ".join(b.target_names)
-    out = []
-    delivered = change_phrase(t["delivered_pct"])
+    out = [f"All changes are over {b.start_month} to {b.end_month}, the months the policy was in force, against "
+           "the same months without it; percentages are of the amount without the policy."]
+    delivered = f"in {b.start_month} to {b.end_month} {change_phrase(t['delivered_pct'])}"
     # countries where more cocaine crossed, outside the targets and the origin/destination
     gains = []
     for col in t.columns:
@@ -247,7 +246,7 @@ def headlines(b: ScenarioBrief, max_countries: int = 2) -> list[str]:
                  f"({t[worst].median():+,.0f} events, median)")
     out.append(f"Violent events in the region {change_phrase(t['violence_pct'])}{vtail}.")
     tr, trcf = t["trafficked"].median(), t["trafficked_cf"].median()
-    out.append(f"Migrants who ended up trafficked: {tr:,.0f} groups with the policy against {trcf:,.0f} without "
+    out.append(f"Migrants who ended up trafficked: {tr:,.0f} people with the policy against {trcf:,.0f} without "
                f"(median at the end of the run).")
     return out
 
@@ -365,7 +364,8 @@ def method_lines(briefs: list[ScenarioBrief], root_seed: int | None) -> list[str
                      "the policy is in force.")
     lines.append("Each seed runs twice: with the policy and without it (the baseline), with the same random "
                  "numbers, so the difference is the policy's effect in the model. Seeds derive from the "
-                 f"root seed {root_seed if root_seed is not None else 'of each scenario'} (numpy SeedSequence).")
+                 f"root seed {root_seed if root_seed is not None else 'of each scenario'} (numpy SeedSequence, "
+                 "the same seeds as `corridor compare` with that root seed).")
     commit = git_commit()
     lines.append(f"Corridor model v{__version__}" + (f", git commit {commit[:10]}" if commit else "") +
                  f"; made {time.strftime('%Y-%m-%d')}.")

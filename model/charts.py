@@ -27,6 +27,7 @@ from matplotlib.patches import Patch  # noqa: E402
 
 from . import __version__  # noqa: E402
 from .errors import InputError  # noqa: E402
+from .metrics import window_change, window_span  # noqa: E402
 
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"]
 SEA = "#dde6ec"            # light blue-grey
@@ -209,10 +210,18 @@ def _reload_map(folder: Path, manifest: dict):
 
 
 def window_cells(run: RunData, name: str, which: str = "scenario") -> tuple[np.ndarray, tuple[int, int]]:
-    """Sum of a per-cell array over the saved time windows overlapping the evaluation window."""
-    edges = run.cells["window_edges"]
+    """Sum of a per-cell array over the evaluation window, and the months it sums.
+
+    Result folders store blocks whose edges fall on the window, so this is exactly the
+    window; folders from older versions may not, and then the blocks overlapping it are
+    summed and the months returned say so.
+    """
+    edges = [int(e) for e in run.cells["window_edges"]]
     a, b = run.window
-    sel = [i for i in range(len(edges) - 1) if edges[i + 1] > a and edges[i] < b]
+    if a in edges and b in edges:
+        sel = [i for i in range(len(edges) - 1) if edges[i] >= a and edges[i + 1] <= b]
+    else:
+        sel = [i for i in range(len(edges) - 1) if edges[i + 1] > a and edges[i] < b]
     arr = run.cells[f"{which}_{name}"][sel].sum(axis=0)
     return arr, (int(edges[sel[0]]), int(edges[sel[-1] + 1]))
 
@@ -629,11 +638,11 @@ def outcome_dashboard(folder, out: Path | None = None, formats=("png",), dpi: in
         ax.plot(ts.step, ts[f"cocaine_{key}"], color=WITH, lw=2.4,
                 label="with the policy" if cf is not None else "this run")
         end = float(ts[f"cocaine_{key}"].iloc[-1])
-        note = f"{end:,.0f} t"
-        if cf is not None:
-            cend = float(cf[f"cocaine_{key}"].iloc[-1])
-            pct = f" ({100 * (end - cend) / cend:+.1f}%)" if cend > 0 else ""
-            note += f"\n{end - cend:+,.0f} t vs no policy{pct}"
+        note = f"{end:,.0f} t by {run.month(int(ts.step.iloc[-1]))}"
+        if cfs:
+            change, pct = window_change(s, cfs, key)     # the same numbers as summary.json and the CLI
+            note += (f"\n{window_span(s)}: {change:+,.0f} t" + (f" ({pct:+.1f}%)" if pct is not None else "") +
+                     "\nvs the same months without the policy")
         ax.text(0.02, 0.97, note, transform=ax.transAxes, va="top", ha="left", fontsize=10, color=INK)
         ax.set_title(f"{label} (running total)", fontsize=11, loc="left")
         ax.set_ylabel("tonnes (cumulative)", fontsize=9)
@@ -676,14 +685,17 @@ def outcome_dashboard(folder, out: Path | None = None, formats=("png",), dpi: in
         ax.barh(y - h / 2, mcf, height=h, color=WITHOUT, label="without the policy")
     top = max(m + (mcf or []) + [1])
     for yi, val in zip(y + (h / 2 if mcf else 0), m):
-        ax.text(val + top * 0.01, yi, f"{val:,}", va="center", fontsize=8, color=INK)
+        ax.text(val + top * 0.01, yi, f"{val:,.0f}", va="center", fontsize=8, color=INK)
     if mcf:
         for yi, val in zip(y - h / 2, mcf):
-            ax.text(val + top * 0.01, yi, f"{val:,}", va="center", fontsize=8, color=MUTED)
+            ax.text(val + top * 0.01, yi, f"{val:,.0f}", va="center", fontsize=8, color=MUTED)
     ax.set_xlim(0, top * 1.15)
     ax.set_yticks(y)
     ax.set_yticklabels([k.capitalize() for k in MIGRANT_OUTCOMES], fontsize=9)
-    unit = f"groups of {run.people_per_agent:,.0f} people" if run.people_per_agent else "model agents"
+    if "people_per_agent" in s:      # counts in people; older result folders counted agents
+        unit = f"people; the model moves them in groups of {s['people_per_agent']:,.0f}"
+    else:
+        unit = f"groups of {run.people_per_agent:,.0f} people" if run.people_per_agent else "model agents"
     ax.set_title("Migrants by outcome at the end of the run", fontsize=11, loc="left")
     ax.set_xlabel(f"migrants ({unit})", fontsize=9)
     ax.legend(loc="lower right", frameon=False, fontsize=8)

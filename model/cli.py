@@ -42,9 +42,52 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def cmd_run(args) -> int:
-    from tqdm import tqdm
+class PhaseBars:
+    """One progress bar per run of a pair, `steps` months each: the scenario, then its counterfactual.
 
+    `update` is called once per simulated month of either run; when one run's months are
+    done its bar closes and the next run's bar opens.
+    """
+
+    def __init__(self, name: str, phases: list[str], steps: int, quiet: bool = False):
+        self.name, self.phases, self.steps, self.quiet = name, phases, steps, quiet
+        self.bar = None
+        self.phase = -1
+        self.done = 0
+
+    def update(self) -> None:
+        if self.bar is None:                   # more months than phases announced: keep counting
+            self._open(self.phase + 1)
+        self.bar.update()
+        self.done += 1
+        if self.done >= self.steps:
+            self.close()
+            if self.phase + 1 < len(self.phases):
+                self._open(self.phase + 1)
+
+    def _open(self, phase: int) -> None:
+        from tqdm import tqdm
+
+        self.phase, self.done = phase, 0
+        label = self.phases[min(phase, len(self.phases) - 1)]
+        self.bar = tqdm(total=self.steps, unit="month", desc=f"{self.name}: {label}",
+                        disable=self.quiet or None, file=sys.stderr)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+    def __enter__(self):
+        self._open(0)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def cmd_run(args) -> int:
+    from .metrics import window_span
     from .run import command_line, run_pair, write_results
     from .scenario import load_scenario
 
@@ -56,26 +99,35 @@ def cmd_run(args) -> int:
         raise InputError(out, None, "--out must be a folder, and this is a file")
     runs = 2 if (sc.policy and not args.no_counterfactual) else 1
     t0 = time.perf_counter()
-    with tqdm(total=steps * runs, unit="month", desc=sc.scenario.name, disable=args.quiet or None,
-              file=sys.stderr) as bar:
+    phases = ["scenario", "counterfactual (no policy)"][:runs]
+    with PhaseBars(sc.scenario.name, phases, steps, quiet=args.quiet) as bars:
         result = run_pair(sc, cmap, seed, steps, counterfactual=not args.no_counterfactual,
-                          progress=bar.update)
+                          progress=bars.update)
     wall = time.perf_counter() - t0
+    if not args.quiet:
+        step = "writing results and drawing charts…" if not args.no_charts else "writing results…"
+        print(f"{sc.scenario.name}: {step}", file=sys.stderr, flush=True)
     write_results(result, cmap, out, args.scenario, command_line(), wall, charts=not args.no_charts)
     s = result["summary"]
     c = s["cocaine"]
     print(f"{sc.scenario.name}: seed {seed}, {steps} months, {wall:.1f} s")
-    print(f"  cocaine shipped {c['shipped']:.1f} t, delivered {c['delivered']:.1f} t, "
-          f"seized {c['seized']:.1f} t, in transit {c['in_transit']:.1f} t")
+    months = result["main"].timeseries.month
+    print(f"  whole run, {months.iloc[0]} to {months.iloc[-1]}: cocaine shipped {c['shipped']:.1f} t, "
+          f"delivered {c['delivered']:.1f} t, seized {c['seized']:.1f} t, in transit {c['in_transit']:.1f} t")
+    span = window_span(s)
     top = ", ".join(f"{k} {v:.0%}" for k, v in list(s["transit_share"].items())[:5])
-    print(f"  transit share: {top}; Central America {s['central_america_share']:.0%}")
+    print(f"  loads crossing each country, {span} (% of finished loads): {top}; "
+          f"Central America {s['central_america_share']:.0%}")
     if "displacement" in s:
         d = s["displacement"]
         ratio = "n/a" if d["ratio"] is None else f"{d['ratio']:.2f}"
         tchg = "n/a" if d["targeted_flow_change_pct"] is None else f"{d['targeted_flow_change_pct']:+.0f}%"
         dchg = "n/a" if d["delivered_change_pct"] is None else f"{d['delivered_change_pct']:+.1f}%"
-        print(f"  vs counterfactual: flow in {'/'.join(d['targeted'])} {tchg}, displacement ratio {ratio}, "
-              f"delivered {dchg}, Central America share {d['central_america_share_change']:+.0%}")
+        print(f"  {span} vs the same months without the policy:")
+        print(f"    cocaine delivered to the US {dchg} ({d['delivered_change']:+.1f} t); "
+              f"cocaine moving through {'/'.join(d['targeted'])} {tchg} (tonne-cells)")
+        print(f"    displacement ratio {ratio} (tonne-cells gained outside the targets per tonne-cell lost in them); "
+              f"Central America share {100 * d['central_america_share_change']:+.0f} points")
     print(f"  results in {out}/")
     return 0
 

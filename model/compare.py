@@ -16,26 +16,25 @@ import pandas as pd
 
 from .cliargs import positive, seed as seed_arg
 from .errors import InputError
+from .seeds import replication_seeds
 
 OUTCOMES = {
-    "delivered_change_pct": "delivered (% vs no policy)",
-    "seized_change_pct": "seized (% vs no policy)",
+    "delivered_change_pct": "delivered to the US in the window (% of the same months without the policy)",
+    "seized_change_pct": "seized in the window (% of the same months without the policy)",
     "route_entropy_change": "route spread (nats, vs no policy)",
     "active_cells_change": "active cells (vs no policy)",
     "displacement_ratio": "displacement ratio",
     "central_america_share_change": "Central America share (points)",
     "violence_change_pct": "violence (% vs no policy)",
     "violence_moved": "violence gained outside targets (events)",
-    "trafficked": "migrants trafficked (agents)",
-    "trafficked_change": "trafficked (vs no policy)",
-    "rescued": "migrants rescued (agents)",
+    "trafficked": "migrants trafficked (people)",
+    "trafficked_change": "trafficked (people, vs no policy)",
+    "rescued": "migrants rescued (people)",
 }
 
 
-def replication_seeds(root: int, n: int) -> list[int]:
-    """n 63-bit seeds spawned from one root seed (the same list for every scenario)."""
-    children = np.random.SeedSequence(root).spawn(n)
-    return [int(c.generate_state(1, np.uint64)[0] >> np.uint64(1)) for c in children]
+def _nan(v: float | None) -> float:
+    return float("nan") if v is None else v
 
 
 def _pct(a: float, b: float) -> float:
@@ -44,13 +43,15 @@ def _pct(a: float, b: float) -> float:
 
 def outcomes(summary: dict, targeted: list[str]) -> dict:
     """One comparison row from a run_pair summary (scenario vs its counterfactual)."""
+    from .metrics import window_change   # the model's modules load only when something runs
+
     cf = summary.get("counterfactual") or summary
     d = summary.get("displacement", {})
     v_sc, v_cf = summary["violence"], cf["violence"]
     moved = sum(max(v_sc.get(c, 0.0) - v_cf.get(c, 0.0), 0.0) for c in v_sc if c not in targeted)
     return {
-        "delivered_change_pct": _pct(summary["cocaine_in_window"]["delivered"], cf["cocaine_in_window"]["delivered"]),
-        "seized_change_pct": _pct(summary["cocaine_in_window"]["seized"], cf["cocaine_in_window"]["seized"]),
+        "delivered_change_pct": _nan(window_change(summary, cf, "delivered")[1]),
+        "seized_change_pct": _nan(window_change(summary, cf, "seized")[1]),
         "route_entropy_change": summary["route_entropy"] - cf["route_entropy"],
         "active_cells_change": summary["active_cells"] - cf["active_cells"],
         "displacement_ratio": d.get("ratio") if d.get("ratio") is not None else float("nan"),
@@ -108,7 +109,7 @@ def format_table(t: pd.DataFrame) -> str:
     cols = ["delivered_change_pct", "seized_change_pct", "route_entropy_change", "displacement_ratio",
             "central_america_share_change", "violence_moved", "trafficked", "rescued"]
     heads = ["delivered %", "seized %", "spread", "displ. ratio", "CA share pts", "violence moved",
-             "trafficked", "rescued"]
+             "trafficked (people)", "rescued (people)"]
     width = max(len(s) for s in t.scenario) + 2
     lines = ["scenario".ljust(width) + "".join(h.rjust(24) for h in heads)]
     for _, r in t.iterrows():
@@ -149,7 +150,9 @@ def cmd_compare(args) -> int:
         frame.to_parquet(tmp, index=False) if writer == "parquet" else frame.to_csv(tmp, index=False)
         tmp.replace(args.out / name)
     print(format_table(t))
-    print(f"\nmean [min, max] over {args.replications} paired seeds; tables in {args.out}/")
+    print(f"\nmean [min, max] over {args.replications} paired seeds. delivered % and seized %: cocaine in the "
+          "months the policy is in force, in % of the same months without the policy; migrants in people, "
+          f"at the end of the run. Tables in {args.out}/")
     return 0
 
 

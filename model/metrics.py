@@ -61,8 +61,9 @@ class Recorder:
         for ci, code in enumerate(cm.country_codes):
             if code != "INTL":
                 row[f"violence_{code}"] = float(vc[ci])
+        people = people_per_agent(m.config)
         for s in MigrantState:
-            row[f"migrants_{s.name.lower()}"] = m.migrant_counts[s]
+            row[f"migrants_{s.name.lower()}"] = m.migrant_counts[s] * people     # people, not agents
         units = m.agents_by_type.get(EnforcementUnit, [])
         row["enforcement_units"] = len(units)
         row["bribed_units"] = sum(1 for u in units if u.bribed)
@@ -82,6 +83,12 @@ class Recorder:
                 "violence": np.stack(self.cell_violence)}
 
 
+def people_per_agent(scenario) -> int | float:
+    """People one migrant agent stands for; an int when whole, so counts stay whole numbers."""
+    ppa = float(scenario.migrants.people_per_agent)
+    return int(ppa) if ppa.is_integer() else ppa
+
+
 def entropy(flow: np.ndarray) -> float:
     """Shannon entropy (nats) of the distribution of flow over cells: route spread."""
     tot = flow.sum()
@@ -96,8 +103,12 @@ def window_sum(cells: np.ndarray, window: tuple[int, int]) -> np.ndarray:
     return cells[a:b].sum(axis=0)
 
 
-def summarize(ts: pd.DataFrame, cells: dict, window: tuple[int, int]) -> dict:
-    """Headline numbers of one run. Flows and shares are over `window` [start, end)."""
+def summarize(ts: pd.DataFrame, cells: dict, window: tuple[int, int], people: int | float | None = None) -> dict:
+    """Headline numbers of one run. Flows and shares are over `window` [start, end).
+
+    Migrants are counted in people (the timeseries already is); `people` (people per
+    agent) is recorded beside them as a note.
+    """
     last = ts.iloc[-1]
     a, b = window
     w = ts[(ts.step >= a) & (ts.step < b)]
@@ -112,8 +123,11 @@ def summarize(ts: pd.DataFrame, cells: dict, window: tuple[int, int]) -> dict:
         return float(w[column].iloc[-1] - before)
 
     ledger = ("shipped", "delivered", "seized", "in_transit")
-    return {
-        "window": {"start": a, "end": b},
+    span = {"start": a, "end": b}
+    if "month" in ts.columns and b > a:
+        span |= {"first_month": str(ts.month[ts.step == a].iloc[0]), "last_month": str(ts.month[ts.step == b - 1].iloc[0])}
+    out = {
+        "window": span,
         "cocaine": {k: float(last[f"cocaine_{k}"]) for k in ledger},
         "cocaine_in_window": {"delivered": in_window("cocaine_delivered"), "seized": in_window("cocaine_seized")},
         "arms": {k: float(last[f"arms_{k}"]) for k in ledger},
@@ -123,10 +137,34 @@ def summarize(ts: pd.DataFrame, cells: dict, window: tuple[int, int]) -> dict:
         "route_entropy": round(entropy(flow), 6),
         "active_cells": round(float(w.active_cells.mean()), 3),
         "violence": {c[len("violence_"):]: float(w[c].sum()) for c in ts.columns if c.startswith("violence_")},
-        "migrants": {s.name.lower(): int(last[f"migrants_{s.name.lower()}"])
+        "migrants": {s.name.lower(): _whole(last[f"migrants_{s.name.lower()}"])
                      for s in (MigrantState.ARRIVED, MigrantState.TRAFFICKED, MigrantState.RESCUED,
                                MigrantState.RETURNED, MigrantState.TRAVELLING)},
     }
+    if people is not None:
+        out["people_per_agent"] = people
+    return out
+
+
+def _whole(v) -> int | float:
+    v = float(v)
+    return int(v) if v.is_integer() else v
+
+
+def window_span(summary: dict) -> str:
+    """The evaluation window as every output names it: '2006-12 to 2011-12'."""
+    w = summary["window"]
+    if "first_month" in w:
+        return f"{w['first_month']} to {w['last_month']}"
+    return f"months {w['start']}–{w['end'] - 1}"
+
+
+def window_change(summary: dict, cf_summary: dict, quantity: str) -> tuple[float, float | None]:
+    """Cocaine `quantity` ('delivered' or 'seized') in the evaluation window against the same
+    months without the policy: the change in tonnes, and in % of the amount without it."""
+    new = summary["cocaine_in_window"][quantity]
+    old = cf_summary["cocaine_in_window"][quantity]
+    return new - old, (100.0 * (new - old) / old if old > 0 else None)
 
 
 def central_america_share(w: pd.DataFrame) -> float:
@@ -151,8 +189,7 @@ def displacement(sc_cells: dict, cf_cells: dict, targeted: np.ndarray, window: t
     gained = float(diff[~targeted].sum())
     cf_t = float(cf[targeted].sum())
     by_country = np.bincount(country.ravel(), weights=diff.ravel(), minlength=len(country_codes))
-    d_sc = sc_summary["cocaine_in_window"]["delivered"]
-    d_cf = cf_summary["cocaine_in_window"]["delivered"]
+    d_change, d_pct = window_change(sc_summary, cf_summary, "delivered")
     return {
         "targeted_flow_counterfactual": cf_t,
         "targeted_flow": float(sc[targeted].sum()),
@@ -163,7 +200,7 @@ def displacement(sc_cells: dict, cf_cells: dict, targeted: np.ndarray, window: t
                                    if c != "INTL" and abs(v) > 1e-9},
         "ratio": (gained / lost) if lost > 0 else None,
         "targeted_flow_change_pct": (100.0 * -lost / cf_t) if cf_t > 0 else None,
-        "delivered_change": d_sc - d_cf,
-        "delivered_change_pct": (100.0 * (d_sc - d_cf) / d_cf) if d_cf > 0 else None,
+        "delivered_change": d_change,
+        "delivered_change_pct": d_pct,
         "central_america_share_change": sc_summary["central_america_share"] - cf_summary["central_america_share"],
     }

@@ -20,7 +20,7 @@ import pandas as pd
 
 from . import __version__
 from .corridor import CorridorModel, month_label
-from .metrics import displacement, summarize
+from .metrics import displacement, people_per_agent, summarize
 from .scenario import Scenario
 
 
@@ -68,11 +68,12 @@ def run_pair(scenario: Scenario, cmap, seed: int, steps: int | None = None,
     steps = scenario.scenario.steps if steps is None else steps
     window = evaluation_window(scenario, steps)
     main = simulate(scenario, cmap, seed, steps, progress)
-    summary = summarize(main.timeseries, main.cells, window)
+    people = people_per_agent(scenario)
+    summary = summarize(main.timeseries, main.cells, window, people)
     out = {"main": main, "summary": summary, "counterfactual": None}
     if counterfactual and scenario.policy:
         cf = simulate(scenario.without_policy(), cmap, seed, steps, progress)
-        cf_summary = summarize(cf.timeseries, cf.cells, window)
+        cf_summary = summarize(cf.timeseries, cf.cells, window, people)
         summary["counterfactual"] = cf_summary
         summary["displacement"] = displacement(main.cells, cf.cells, targeted_mask(scenario, cmap),
                                                window, summary, cf_summary, cmap.country, cmap.country_codes)
@@ -81,14 +82,18 @@ def run_pair(scenario: Scenario, cmap, seed: int, steps: int | None = None,
     return out
 
 
-def windowed(cells: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Sum monthly cell arrays into windows of `size` months (the last may be shorter).
+def windowed(cells: np.ndarray, size: int, window: tuple[int, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Sum monthly cell arrays into blocks of `size` months (the first and last may be shorter).
 
-    Returns the windowed arrays and the window edges in months.
+    Block edges fall on the evaluation window's start and end, so the blocks inside the
+    window sum exactly its months (`charts.window_cells`). Returns the blocks and their
+    edges in months.
     """
     n = cells.shape[0]
-    edges = list(range(0, n, size)) + [n]
-    return np.stack([cells[a:b].sum(axis=0) for a, b in zip(edges[:-1], edges[1:])]), np.array(edges)
+    a, b = window if window is not None else (0, n)
+    edges = sorted({0, n, a, b} | set(range(a % size, n, size)))
+    edges = [e for e in edges if 0 <= e <= n]
+    return np.stack([cells[x:y].sum(axis=0) for x, y in zip(edges[:-1], edges[1:])]), np.array(edges)
 
 
 def git_commit() -> str | None:
@@ -128,12 +133,13 @@ def write_results(result: dict, cmap, out_dir: Path, scenario_path: Path, argv: 
         if cf is not None:
             cf.timeseries.to_parquet(tmp / "counterfactual_timeseries.parquet", index=False)
         size = sc.output.window
+        window = (result["summary"]["window"]["start"], result["summary"]["window"]["end"])
         arrays = {}
         for label, res in (("scenario", main), ("counterfactual", cf)):
             if res is None:
                 continue
             for k, v in res.cells.items():
-                arrays[f"{label}_{k}"], edges = windowed(v, size)
+                arrays[f"{label}_{k}"], edges = windowed(v, size, window)
         np.savez_compressed(tmp / "cells.npz", window_edges=edges, west=cmap.west, south=cmap.south,
                             resolution=cmap.res, land=cmap.land, **arrays)
         summary = dict(result["summary"])

@@ -38,6 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .errors import InputError
 from .scenario import _fmt_loc, check_against_map, parse_scenario, read_scenario_dict
+from .seeds import design_seed, seed_of
 
 SEED_BITS = 63                      # seeds fit a signed 64-bit integer (Parquet int64, Mesa)
 SEED_MASK = (1 << SEED_BITS) - 1
@@ -439,19 +440,6 @@ def run_identity(factors: dict[str, Any], replicate: int) -> str:
 
 def run_id_of(identity: str) -> str:
     return "r" + hashlib.blake2b(identity.encode(), digest_size=RUN_ID_BYTES).hexdigest()
-
-
-def seed_of(root_seed: int, identity: str) -> int:
-    """63-bit seed from the root seed and the run identity (SeedSequence mixes the two)."""
-    digest = hashlib.blake2b(identity.encode(), digest_size=16).digest()
-    words = [int.from_bytes(digest[i:i + 4], "little") for i in range(0, 16, 4)]
-    state = np.random.SeedSequence(entropy=root_seed, spawn_key=words).generate_state(1, np.uint64)
-    return int(state[0]) & SEED_MASK
-
-
-def design_seed(root_seed: int) -> int:
-    """Seed of the SALib sampler: fixed by the root seed, apart from every run's seed."""
-    return seed_of(root_seed, _canonical({"design": True})) & 0xFFFFFFFF
 
 
 def design_points(exp: Experiment) -> tuple[list[dict], np.ndarray | None]:

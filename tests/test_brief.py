@@ -43,12 +43,12 @@ def test_brief_out_must_be_pdf(tmp_path):
     assert r.returncode == 2 and "--out" in r.stderr
 
 
-def test_replicate_seeds_are_spawned_from_the_root():
-    from model.brief import replicate_seeds
+def test_replication_seeds_are_spawned_from_the_root():
+    from model.seeds import replication_seeds
 
-    a = replicate_seeds(7, 3)
-    assert a == replicate_seeds(7, 3) and len(set(a)) == 3 and replicate_seeds(7, 2) == a[:2]
-    assert a != replicate_seeds(8, 3)
+    a = replication_seeds(7, 3)
+    assert a == replication_seeds(7, 3) and len(set(a)) == 3 and replication_seeds(7, 2) == a[:2]
+    assert a != replication_seeds(8, 3)
 
 
 def test_change_phrase():

@@ -91,3 +91,53 @@ lon = {source[1]}
     path = Path(folder) / "two_corridors.toml"
     path.write_text(text)
     return path
+
+
+def write_toy_crackdown(folder: Path, steps: int = 12, start: int = 3, window: int = 5,
+                        people_per_agent: int = 10) -> Path:
+    """A scenario file on the two-corridor map: enforcement on the west corridor from `start`.
+
+    The policy starts off the `output.window` grid (3 vs blocks of 5), as the shipped
+    crackdown does (35 vs 12), so outputs that sum whole blocks from month 0 disagree.
+    """
+    folder = Path(folder)
+    write_two_corridors(folder)
+    path = folder / "toy_crackdown.toml"
+    path.write_text(f'''[scenario]
+name = "toy_crackdown"
+steps = {steps}
+seed = 5
+map = "two_corridors.toml"
+
+[routing]
+max_offshore_km = 0
+speed_km_per_step = 200
+risk_decay = 0.3
+
+[[cartel]]
+name = "A"
+sources = ["Source"]
+ports_of_entry = ["Port"]
+shipments_per_step = 5
+arms_per_tonne = 0
+
+[jurisdictions.XW]
+strategy = "static"
+
+[migrants]
+people_per_agent = {people_per_agent}
+
+[[migrants.origins]]
+name = "Origin"
+agents_per_step = 1.5
+
+[output]
+window = {window}
+
+[[policy]]
+lever = "enforcement_units"
+target = ["XW"]
+start = {start}
+value = 12
+''')
+    return path
