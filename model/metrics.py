@@ -125,7 +125,8 @@ def summarize(ts: pd.DataFrame, cells: dict, window: tuple[int, int], people: in
     ledger = ("shipped", "delivered", "seized", "in_transit")
     span = {"start": a, "end": b}
     if "month" in ts.columns and b > a:
-        span |= {"first_month": str(ts.month[ts.step == a].iloc[0]), "last_month": str(ts.month[ts.step == b - 1].iloc[0])}
+        span |= {"first_month": str(ts.month[ts.step == a].iloc[0]),
+                 "last_month": str(ts.month[ts.step == b - 1].iloc[0])}
     out = {
         "window": span,
         "cocaine": {k: float(last[f"cocaine_{k}"]) for k in ledger},
