@@ -97,10 +97,13 @@ def measured_run_seconds(run_files: list[Path], key: bytes, at_most: int = 25) -
     return sorted(secs)[len(secs) // 2] if secs else None
 
 
+def _where(workers: int) -> str:
+    return "in this process" if workers == 0 else f"on {workers} worker{'s' if workers != 1 else ''}"
+
+
 def count_line(name: str, planned: int, new: int, workers: int, run_seconds: float | None) -> str:
     """The line printed before anything runs."""
-    where = "in this process" if workers == 0 else f"on {workers} worker{'s' if workers != 1 else ''}"
-    line = f"corridor: {name}: {planned} runs ({new} new, {planned - new} already done) {where}"
+    line = f"corridor: {name}: {planned} runs ({new} new, {planned - new} already done) {_where(workers)}"
     if new and run_seconds is not None:
         line += f"; about {_duration(run_seconds * new / max(1, workers))} (measured on the runs done: " \
                 f"{3600 / max(run_seconds, 1e-3):.0f} runs/h per worker)"
@@ -112,7 +115,7 @@ def count_line(name: str, planned: int, new: int, workers: int, run_seconds: flo
 def estimate_line(run_seconds: float, left: int, workers: int) -> str:
     """The line printed when the first run of a session is back."""
     return f"corridor: first run took {run_seconds:.1f} s: about {_duration(run_seconds * left / max(1, workers))} " \
-           f"for the {left} left {'in this process' if workers == 0 else f'on {workers} workers'}"
+           f"for the {left} left {_where(workers)}"
 
 
 # --------------------------------------------------------------------------- lock
