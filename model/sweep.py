@@ -14,6 +14,7 @@ rename); `compact` gathers them into `summary.parquet` and `timeseries.parquet`.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import fnmatch
 import hashlib
@@ -21,7 +22,9 @@ import itertools
 import json
 import os
 import re
+import shlex
 import shutil
+import signal
 import socket
 import sys
 import time
@@ -39,6 +42,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from .errors import InputError
 from .scenario import _fmt_loc, check_against_map, parse_scenario, read_scenario_dict
 from .seeds import design_seed, seed_of
+from .sweep_guard import (HARD_MAX_RUNS, SweepInterrupted, check_size, count_line, estimate_line, folder_lock,
+                          measured_run_seconds, quiet_dask)
 
 SEED_BITS = 63                      # seeds fit a signed 64-bit integer (Parquet int64, Mesa)
 SEED_MASK = (1 << SEED_BITS) - 1
@@ -81,6 +86,8 @@ class ExperimentMeta(Strict):
     root_seed: int = Field(ge=0, le=SEED_MASK, description="every run's seed derives from it and the run's identity")
     replications: int = Field(1, ge=1, le=100_000, description="runs per design point, each with its own seed")
     counterfactual: bool = Field(True, description="also run each scenario without its policy (displacement outcomes)")
+    max_runs: int | None = Field(None, ge=1, description="largest design this experiment may run (default "
+                                 "20,000 runs); --max-runs overrides it")
 
 
 class Design(Strict):
@@ -466,6 +473,7 @@ def build_design(exp: Experiment) -> DesignTable:
     """All runs of the experiment; every run's scenario is validated here, before anything runs."""
     from .geography import load_map
 
+    check_size(exp, HARD_MAX_RUNS)      # never build what cannot be held in memory, whoever calls
     points, X = design_points(exp)
     reps = exp.spec.experiment.replications
     root = exp.spec.experiment.root_seed
@@ -689,6 +697,7 @@ class SerialBackend:
     """In this process, one run after another: for debugging and for measuring overhead."""
 
     name = "in-process"
+    n_workers = 0
 
     def describe(self) -> dict:
         return {"kind": "in-process", "workers": 0}
@@ -739,7 +748,10 @@ class DaskBackend:
             # Dask makes glibc return freed memory at once (MALLOC_TRIM_THRESHOLD_); that also fixes
             # the mmap threshold, and the model's many short-lived numpy arrays then cost page
             # faults: runs measured ~30% slower. Simulation workers keep their memory instead.
-            with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+            # Worker processes inherit an ignored SIGINT: Ctrl-C in a terminal reaches the whole
+            # process group, and only this client should handle it (else each worker prints a traceback).
+            with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}), \
+                    _sigint_ignored():
                 self.cluster = LocalCluster(n_workers=self.n_workers, threads_per_worker=1, processes=True,
                                             dashboard_address=None, silence_logs=logging.ERROR)
             self.client = Client(self.cluster)
@@ -858,19 +870,50 @@ def _wipe(folder: Path) -> None:
 
 def run_sweep(experiment: Path | str, out: Path | None = None, workers: int | None = None,
               scheduler: str | None = None, fresh: bool = False, progress: bool = True,
-              argv: list[str] | None = None, exp: Experiment | None = None) -> SweepReport:
-    """Validate, then run every missing run and compact; resumable at any point."""
+              argv: list[str] | None = None, exp: Experiment | None = None,
+              max_runs: int | None = None) -> SweepReport:
+    """Validate, then run every missing run and compact; resumable at any point.
+
+    The size is checked from the experiment before any design is built; the folder is
+    locked for the whole session; Ctrl-C saves what finished and raises SweepInterrupted.
+    """
+    exp = exp or load_experiment(experiment)
+    check_size(exp, max_runs)                   # analytic: a huge design is refused before it is built
+    design = build_design(exp)
+    folder = Path(out) if out else default_folder(exp)
+    prepare_folder(folder, exp, fresh)          # refuses before anything is written
+    command = argv if argv is not None else _command_line()
+    created = not folder.exists()
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        with folder_lock(folder, command, _say):
+            # read again under the lock: another client may have written the folder meanwhile
+            old = prepare_folder(folder, exp, fresh) if (folder / MANIFEST).is_file() else None
+            resume = shlex.join(["corridor", "sweep", str(exp.path), "--out", str(folder),
+                                 *(["--workers", str(workers)] if workers is not None else []),
+                                 *(["--scheduler", scheduler] if scheduler else []),
+                                 *(["--max-runs", str(max_runs)] if max_runs is not None else [])])
+            return _run_locked(exp, design, folder, old, workers, scheduler, fresh, progress, command, resume)
+    except BaseException:
+        if created and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()                      # refused or failed before writing: leave no trace
+        raise
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def _run_locked(exp: Experiment, design: DesignTable, folder: Path, old: dict | None, workers, scheduler,
+                fresh: bool, progress: bool, command: list[str], resume: str) -> SweepReport:
     from tqdm import tqdm
 
     from .run import git_commit, versions
 
-    exp = exp or load_experiment(experiment)
-    design = build_design(exp)
-    folder = Path(out) if out else default_folder(exp)
-    old = prepare_folder(folder, exp, fresh)
     t_setup = time.perf_counter()
     backend = SerialBackend() if (workers == 0 and not scheduler) else DaskBackend(workers, scheduler)
     setup = time.perf_counter() - t_setup
+    interrupted = False
     try:
         if fresh and folder.exists():
             _wipe(folder)
@@ -883,7 +926,7 @@ def run_sweep(experiment: Path | str, out: Path | None = None, workers: int | No
         _atomic_write_table(folder / DESIGN, dtable)
         done = done_runs(folder)
         todo = [r for r in design.runs if r.run_id not in done]
-        session = {"started": _now(), "command": argv if argv is not None else _command_line(),
+        session = {"started": _now(), "command": command,
                    "backend": backend.describe(), "git_commit": git_commit(), "to_run": len(todo)}
         manifest = old or {
             "experiment": exp.name, "experiment_file": str(exp.path), "experiment_sha256": exp.sha256,
@@ -905,36 +948,69 @@ def run_sweep(experiment: Path | str, out: Path | None = None, workers: int | No
                               "done": len(design.runs) - len(todo), "failed": 0}
         manifest["status"] = "running"
         _write_json(folder / MANIFEST, manifest)
+        n_workers = 0 if isinstance(backend, SerialBackend) else max(1, backend.n_workers)
+        measured = measured_run_seconds(sorted((folder / RUNS).glob("r*.parquet")), RUN_METADATA_KEY)
+        _say(count_line(exp.name, len(design.runs), len(todo), n_workers, measured))
 
-        if todo:
-            t_warm = time.perf_counter()
-            backend.warm_up(todo[0])
-            setup += time.perf_counter() - t_warm
-        failed = 0
+        ran = failed = 0
         t0 = time.perf_counter()
-        with tqdm(total=len(design.runs), initial=len(design.runs) - len(todo), unit="run", desc=exp.name,
-                  disable=not progress, file=sys.stderr, dynamic_ncols=True) as bar:
-            bar.set_postfix(failed=0)
-            for spec, result in backend.results(todo, exp.key):
-                if result["ok"]:
-                    write_run(folder, spec, result, columns)
-                else:
-                    failed += 1
-                    write_failure(folder, spec, result)
-                    bar.set_postfix(failed=failed)
-                bar.update()
+        try:
+            if todo:
+                t_warm = time.perf_counter()
+                backend.warm_up(todo[0])
+                setup += time.perf_counter() - t_warm
+            t0 = time.perf_counter()
+            with tqdm(total=len(design.runs), initial=len(design.runs) - len(todo), unit="run", desc=exp.name,
+                      disable=not progress, file=sys.stderr, dynamic_ncols=True) as bar:
+                bar.set_postfix(failed=0)
+                for spec, result in backend.results(todo, exp.key):
+                    if result["ok"]:
+                        write_run(folder, spec, result, columns)
+                        ran += 1
+                    else:
+                        failed += 1
+                        write_failure(folder, spec, result)
+                        bar.set_postfix(failed=failed)
+                    if measured is None and ran + failed == 1 and len(todo) > 1 and result["ok"]:
+                        bar.write(estimate_line(result["wall_seconds"], len(todo) - 1, n_workers), file=sys.stderr)
+                    bar.update()
+        except KeyboardInterrupt:
+            interrupted = True
         seconds = time.perf_counter() - t0
     finally:
-        backend.close()
-    counts = compact(folder)
-    session.update(ended=_now(), ran=len(todo) - failed, failed=failed, seconds=round(seconds, 3))
-    manifest["counts"] = {"planned": len(design.runs), "design_rows": len(design.rows),
-                          "done": counts["runs"], "failed": counts["failed"]}
-    manifest["status"] = "complete" if counts["runs"] == len(design.runs) else "incomplete"
-    manifest["ended"] = session["ended"]
-    _write_json(folder / MANIFEST, manifest)
-    return SweepReport(folder, len(design.runs), len(design.runs) - len(todo), len(todo) - failed, failed,
+        with _sigint_ignored() if interrupted else contextlib.nullcontext():
+            with quiet_dask() if interrupted else contextlib.nullcontext():
+                backend.close()
+    with _sigint_ignored() if interrupted else contextlib.nullcontext():
+        counts = compact(folder)
+        session.update(ended=_now(), ran=ran, failed=failed, seconds=round(seconds, 3))
+        manifest["counts"] = {"planned": len(design.runs), "design_rows": len(design.rows),
+                              "done": counts["runs"], "failed": counts["failed"]}
+        manifest["status"] = "interrupted" if interrupted else \
+            "complete" if counts["runs"] == len(design.runs) else "incomplete"
+        if interrupted:
+            session["interrupted"] = True
+        manifest["ended"] = session["ended"]
+        _write_json(folder / MANIFEST, manifest)
+    if interrupted:
+        raise SweepInterrupted(f"interrupted: {counts['runs']} of {len(design.runs)} runs saved in {folder}/ "
+                               f"(summary.parquet), {len(design.runs) - counts['runs']} left; resume with: {resume}")
+    return SweepReport(folder, len(design.runs), len(design.runs) - len(todo), ran, failed,
                        seconds, setup, backend.describe())
+
+
+@contextlib.contextmanager
+def _sigint_ignored():
+    """Ignore Ctrl-C for a moment (main thread only): while saving, or while spawning workers."""
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:       # not the main thread: signals go elsewhere anyway
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _command_line() -> list[str]:

@@ -14,6 +14,7 @@ from .cliargs import share, whole_number
 from .errors import InputError
 
 EXIT_RUNS_FAILED = 1
+EXIT_INTERRUPTED = 130       # 128 + SIGINT, as shells report Ctrl-C
 COMPACT_WORD = "compact"     # `corridor sweep compact DIR`
 TABLE_FLOAT_FORMAT = "{:.4g}".format
 
@@ -36,7 +37,10 @@ def register(subparsers) -> None:
                    help="discard the results already in the folder and start again")
     s.add_argument("--compact-only", action="store_true",
                    help="only gather the run files into summary.parquet and timeseries.parquet")
-    s.add_argument("--quiet", action="store_true", help="no progress bar")
+    s.add_argument("--max-runs", type=whole_number(1, what="max runs"), metavar="N",
+                   help="allow a design of up to N runs (default: the experiment's max_runs, else 20000)")
+    s.add_argument("--quiet", action="store_true",
+                   help="no progress bar (the run count and time estimate are still printed on stderr)")
 
     a = subparsers.add_parser("analyze", help="sensitivity indices and scenario discovery on a sweep's results")
     a.add_argument("folder", type=Path, help="result folder of `corridor sweep`")
@@ -73,8 +77,12 @@ def cmd_sweep(args) -> int:
         raise InputError(None, "--scheduler", "is empty")
 
     exp = sweep.load_experiment(args.experiment)
-    rep = sweep.run_sweep(args.experiment, out=args.out, workers=args.workers, scheduler=args.scheduler,
-                          fresh=args.fresh, progress=not args.quiet, exp=exp)
+    try:
+        rep = sweep.run_sweep(args.experiment, out=args.out, workers=args.workers, scheduler=args.scheduler,
+                              fresh=args.fresh, progress=not args.quiet, exp=exp, max_runs=args.max_runs)
+    except sweep.SweepInterrupted as exc:     # what finished is saved; the message says how to resume
+        print(f"corridor: {exc}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     rate = 60 * rep.ran / rep.seconds if rep.seconds > 0 and rep.ran else 0.0
     print(f"{exp.name}: {rep.planned} runs: {rep.ran} new, {rep.skipped} already done, {rep.failed} failed "
           f"in {rep.seconds:.1f} s ({rate:.1f} runs/min; backend {rep.backend['kind']})")
