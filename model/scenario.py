@@ -424,6 +424,8 @@ def parameter_table() -> list[dict]:
             rows.append(dict(parameter=prefix + name, unit=extra["unit"],
                              default=None if f.is_required() else f.default,
                              bounds=" ".join(str(b) for b in bounds),
+                             limits={k: getattr(b, k) for b in bounds for k in ("ge", "gt", "le", "lt")
+                                     if hasattr(b, k)},
                              meaning=f.description or "", source=extra.get("source", "")))
 
     walk(Scenario, "")
