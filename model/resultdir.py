@@ -87,7 +87,7 @@ def _remove_stale(folder: Path, stem: str | None) -> None:
 
 def _as_write_error(exc: OSError, target: Path) -> OSError:
     """The same error, naming the file the user asked for rather than our temporary."""
-    reason = exc.strerror or str(exc)
+    reason = os.strerror(exc.errno) if exc.errno else (exc.strerror or str(exc))   # pyarrow's are long
     return OSError(exc.errno, reason, str(target))
 
 
