@@ -11,9 +11,7 @@ from __future__ import annotations
 import base64
 import html
 import io
-import os
 import sys
-import tempfile
 import textwrap
 import time
 from dataclasses import dataclass, field
@@ -32,6 +30,12 @@ from . import charts  # noqa: E402
 from .errors import InputError  # noqa: E402
 from .metrics import window_change  # noqa: E402
 from .seeds import replication_seeds  # noqa: E402
+from .resultdir import check_own_file, scratch_folder, write_file  # noqa: E402
+
+PDF_CREATOR = "Corridor brief"          # PDF metadata; how a later brief knows the file is its own
+HTML_GENERATOR = "corridor brief"
+PDF_MARK = f"({PDF_CREATOR} ".encode()
+HTML_MARK = f'<meta name="generator" content="{HTML_GENERATOR} '.encode()
 
 PAGE = (11.69, 8.27)          # A4 landscape, inches
 CHART_DPI = 200
@@ -377,7 +381,7 @@ def write_pdf(path: Path, briefs: list[ScenarioBrief], figures: list[list[tuple[
     footer_line = (f"Corridor workshop brief · scenarios {', '.join(b.name for b in briefs)} · "
                    f"seeds per scenario: {len(briefs[0].seeds)} · Corridor model v{__version__}")
     pages = 0
-    with PdfPages(path, metadata={"Title": "Corridor workshop brief", "Creator": f"Corridor {__version__}"}) as pdf:
+    with PdfPages(path, metadata={"Title": "Corridor workshop brief", "Creator": f"{PDF_CREATOR} {__version__}"}) as pdf:
         blocks = [(f"{charts.scenario_title(b.name)} — compared with the same world without the policy",
                    headlines(b), b.description) for b in briefs]
         pages += _text_page(pdf, "What the policy did, in the model", blocks, footer_line,
@@ -396,6 +400,7 @@ def write_pdf(path: Path, briefs: list[ScenarioBrief], figures: list[list[tuple[
 def html_document(briefs: list[ScenarioBrief], figures, root_seed: int | None) -> str:
     e = html.escape
     parts = ["<!DOCTYPE html>", "<html lang='en'><head><meta charset='utf-8'>",
+             f'<meta name="generator" content="{HTML_GENERATOR} {__version__}">',
              "<title>Corridor workshop brief</title>",
              "<style>body{font-family:system-ui,Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;"
              "padding:0 1em;color:#222;line-height:1.45}h1{font-size:1.8em}h2{margin-top:2em;border-bottom:1px "
@@ -423,17 +428,6 @@ def html_document(briefs: list[ScenarioBrief], figures, root_seed: int | None) -
     return "\n".join(parts) + "\n"
 
 
-def _atomic(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def make_brief(scenarios: list[Path], out: Path, replications: int = 3, root_seed: int | None = None,
                steps: int | None = None, log=None) -> tuple[Path, Path, int]:
     """Run every scenario and write OUT (PDF) and OUT with .html; returns (pdf, html, pages)."""
@@ -445,8 +439,10 @@ def make_brief(scenarios: list[Path], out: Path, replications: int = 3, root_see
     for p in scenarios:
         if not Path(p).is_file():
             raise InputError(p, None, "scenario file not found")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".brief-", dir=out.parent) as work:
+    html_path = out.with_suffix(".html")
+    check_own_file(out, PDF_MARK)           # before any run: never overwrite a file that is not ours
+    check_own_file(html_path, HTML_MARK, "--out (the HTML beside it)")
+    with scratch_folder(out) as work:
         briefs = [run_scenario(Path(p), replications, root_seed, steps, Path(work) / str(i), log)
                   for i, p in enumerate(scenarios)]
         if log:
@@ -457,9 +453,8 @@ def make_brief(scenarios: list[Path], out: Path, replications: int = 3, root_see
         def pdf(tmp):
             pages[0] = write_pdf(tmp, briefs, figures, root_seed)
 
-        _atomic(out, pdf)
-        html_path = out.with_suffix(".html")
-        _atomic(html_path, lambda tmp: tmp.write_text(html_document(briefs, figures, root_seed), encoding="utf-8"))
+        write_file(out, pdf)
+        write_file(html_path, html_document(briefs, figures, root_seed))
     return out, html_path, pages[0]
 
 

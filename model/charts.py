@@ -9,8 +9,6 @@ so a slide can be traced back to its run. Sweep charts are in `sweep_charts.py`.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,21 +97,16 @@ def footer(fig, summary_or_text) -> None:
 
 
 def save(fig, out: Path | str | None, formats=("png",), dpi: int = DEFAULT_DPI) -> list[Path]:
-    """Write the figure once per format, each atomically (temporary file, then rename)."""
+    """Write the figure once per format, each atomically (model/resultdir.py write_file)."""
+    from .resultdir import write_file
+
     if out is None:
         return []
     out = Path(out)
     written = []
     for fmt in formats:
         path = out.with_suffix(f".{fmt}")
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".{fmt}", dir=path.parent)
-        os.close(fd)
-        try:
-            fig.savefig(tmp, dpi=dpi, format=fmt, facecolor="white")
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_file(path, lambda tmp, fmt=fmt: fig.savefig(tmp, dpi=dpi, format=fmt, facecolor="white"))
         written.append(path)
     return written
 

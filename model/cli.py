@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 import time
 from pathlib import Path
@@ -11,6 +12,7 @@ from .cliargs import positive, seed
 from .errors import InputError
 
 EXIT_BAD_INPUT = 2
+EXIT_ENVIRONMENT = 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -88,15 +90,15 @@ class PhaseBars:
 
 def cmd_run(args) -> int:
     from .metrics import window_span
+    from .resultdir import check_target, default_out
     from .run import command_line, run_pair, write_results
     from .scenario import load_scenario
 
     sc, cmap = load_scenario(args.scenario)
     seed = sc.scenario.seed if args.seed is None else args.seed
     steps = args.steps or sc.scenario.steps
-    out = args.out or Path("results") / f"{sc.scenario.name}-seed{seed}"
-    if out.exists() and not out.is_dir():
-        raise InputError(out, None, "--out must be a folder, and this is a file")
+    out = args.out or default_out(f"{sc.scenario.name}-seed{seed}")
+    check_target(out, "run")    # before the run, so a refused --out costs nothing
     runs = 2 if (sc.policy and not args.no_counterfactual) else 1
     t0 = time.perf_counter()
     phases = ["scenario", "counterfactual (no policy)"][:runs]
@@ -146,6 +148,18 @@ def cmd_validate(args) -> int:
     return 0
 
 
+def environment_message(exc: OSError) -> str:
+    """One line for an OSError: what could not be written (or read) and why."""
+    reason = exc.strerror or str(exc)
+    if exc.filename is None:
+        return reason
+    verb = "cannot write" if exc.errno in _WRITE_ERRNOS else "cannot use"
+    return f"{verb} {exc.filename}: {reason}"
+
+
+_WRITE_ERRNOS = {errno.EROFS, errno.ENOSPC, errno.EACCES, errno.EPERM, errno.EDQUOT, errno.EFBIG}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -160,6 +174,9 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"corridor: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except OSError as exc:   # read-only folder, full disk, ...: the machine, not the input
+        print(f"corridor: error: {environment_message(exc)}", file=sys.stderr)
+        return EXIT_ENVIRONMENT
     except KeyboardInterrupt:
         print("corridor: interrupted; nothing was written for the unfinished run", file=sys.stderr)
         return 130

@@ -50,12 +50,16 @@ def register(subparsers) -> None:
 
 def cmd_plot(args) -> int:
     from .charts import draw_run_charts, is_run_folder
+    from .resultdir import check_target, folder_kind, mark, write_json
     from .sweep_charts import draw_sweep_charts, is_sweep_folder
 
     folder = args.folder
     if not folder.is_dir():
         raise InputError(folder, None, "not a folder; give a result folder of `corridor run` or `corridor sweep`")
     formats = tuple(dict.fromkeys(args.formats or ["png"]))
+    if args.out:     # new, empty, or a folder of our own charts or results; else refused untouched
+        check_target(args.out, "plot", also=("run", "sweep"))
+        mine = folder_kind(args.out) in (None, "plot")
     if is_run_folder(folder):
         if args.outcome:
             raise InputError(None, "--outcome", "only applies to sweep folders")
@@ -65,6 +69,9 @@ def cmd_plot(args) -> int:
     else:
         raise InputError(folder, None, "not recognised: a run folder has summary.json, timeseries.parquet and "
                          "cells.npz; a sweep folder has manifest.json and summary.parquet")
+    if args.out and mine:    # so a later `plot --out` here knows the folder is ours
+        write_json(args.out / "manifest.json", mark({"source": str(folder), "files": [p.name for p in written]},
+                                                    "plot"))
     where = sorted({str(p.parent) for p in written})
     print(f"{len(written)} chart file(s) in {', '.join(where)}/")
     for p in written:
@@ -74,8 +81,9 @@ def cmd_plot(args) -> int:
 
 def cmd_brief(args) -> int:
     from .brief import make_brief, stderr_log
+    from .resultdir import default_out
 
-    out = args.out or Path("results") / "briefs" / ("brief-" + "-".join(p.stem for p in args.scenarios) + ".pdf")
+    out = args.out or default_out("briefs", "brief-" + "-".join(p.stem for p in args.scenarios) + ".pdf")
     pdf, html, pages = make_brief(args.scenarios, out, replications=args.replications, root_seed=args.seed,
                                   steps=args.steps, log=None if args.quiet else stderr_log)
     print(f"brief: {pages} pages in {pdf} (and {html})")

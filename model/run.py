@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
 import resource
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +18,7 @@ import pandas as pd
 from . import __version__
 from .corridor import CorridorModel, month_label
 from .metrics import displacement, people_per_agent, summarize
+from .resultdir import mark, replace_folder
 from .scenario import Scenario
 
 
@@ -121,11 +119,12 @@ def file_sha256(path: Path) -> str:
 
 def write_results(result: dict, cmap, out_dir: Path, scenario_path: Path, argv: list[str],
                   wall_s: float, charts: bool = True) -> Path:
-    """Write everything to a temporary folder, then move it into place in one rename."""
+    """Write everything to a hidden temporary folder, then move it into place in one rename.
+
+    `out_dir` may be new, empty or an earlier run folder; anything else is refused untouched.
+    """
     out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
+    with replace_folder(out_dir, "run") as tmp:
         main = result["main"]
         cf = result["counterfactual"]
         sc = main.scenario
@@ -145,7 +144,7 @@ def write_results(result: dict, cmap, out_dir: Path, scenario_path: Path, argv: 
         summary = dict(result["summary"])
         summary = {"scenario": sc.scenario.name, "seed": main.seed, "steps": main.steps, **summary}
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2, default=_json_default) + "\n")
-        manifest = {
+        manifest = mark({
             "scenario": sc.scenario.name,
             "scenario_file": str(scenario_path),
             "scenario_sha256": file_sha256(scenario_path),
@@ -161,21 +160,11 @@ def write_results(result: dict, cmap, out_dir: Path, scenario_path: Path, argv: 
             "peak_memory_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "platform": platform.platform(),
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        }
+        }, "run")
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
         if charts:
             from .charts import draw_run_charts   # charts live outside the simulation core
             draw_run_charts(tmp, cmap)
-        if out_dir.exists():
-            old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-            out_dir.rename(old)
-            tmp.rename(out_dir)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out_dir
 
 

@@ -8,14 +8,17 @@ in `load_scenario`, after the map is read, so a typo in a name is caught before 
 
 from __future__ import annotations
 
+import re
 import tomllib
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 
 from .errors import InputError
+from .resultdir import SLUG
 
 
 def P(default=..., *, unit: str, ge=None, le=None, gt=None, lt=None, source: str | None = None,
@@ -40,8 +43,19 @@ class Strategy(StrEnum):
     INTELLIGENCE = "intelligence"  # moves toward observed trafficking flow
 
 
+def _slug(v: str) -> str:
+    """Names become folder names under results/: a slash or '..' would write outside it."""
+    if not re.fullmatch(SLUG, v):
+        raise PydanticCustomError("slug", "expected a plain name of letters, digits, '-' and '_' "
+                                  "(it names the result folder)")
+    return v
+
+
+Slug = Annotated[str, AfterValidator(_slug)]
+
+
 class Meta(Strict):
-    name: str = Field(min_length=1)
+    name: Slug = Field(min_length=1)
     description: str = ""
     extends: str | None = Field(None, description="scenario file this one starts from (relative path)")
     map: str = Field("maps/corridor.toml", description="map file, relative to the scenario file")

@@ -40,7 +40,8 @@ import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import InputError
-from .scenario import _fmt_loc, check_against_map, parse_scenario, read_scenario_dict
+from .resultdir import check_target, default_out, folder_kind, remove_stale_in, write_file, write_json
+from .scenario import Slug, _fmt_loc, check_against_map, parse_scenario, read_scenario_dict
 from .seeds import design_seed, seed_of
 from .sweep_guard import (HARD_MAX_RUNS, SweepInterrupted, check_size, count_line, estimate_line, folder_lock,
                           measured_run_seconds, quiet_dask)
@@ -79,7 +80,7 @@ class DesignKind(StrEnum):
 
 
 class ExperimentMeta(Strict):
-    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$",
+    name: Slug = Field(min_length=1,
                       description="names the default result folder results/sweeps/<name>")
     description: str = ""
     scenario: str = Field(min_length=1, description="base scenario file, relative to the experiment file")
@@ -592,30 +593,16 @@ def _columns(exp: Experiment) -> dict:
 
 
 def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_file(path, data)
 
 
-def _atomic_write_table(path: Path, table: pa.Table) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        with open(tmp, "wb") as fh:
-            pq.write_table(table, fh)
-            fh.flush()
-            os.fsync(fh.fileno())    # the rename must never expose a file whose bytes are not on disk
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+def _atomic_write_table(path: Path, table: pa.Table, tidy: bool = True) -> None:
+    # fsync'ed before the rename: it must never expose a file whose bytes are not on disk
+    write_file(path, lambda tmp: pq.write_table(table, tmp), tidy=tidy)
 
 
 def _write_json(path: Path, obj) -> None:
-    _atomic_write_bytes(path, (json.dumps(obj, indent=2, default=_json_default) + "\n").encode())
+    write_json(path, obj, default=_json_default)
 
 
 def _json_default(o):
@@ -637,7 +624,7 @@ def write_run(folder: Path, spec: RunSpec, result: dict, columns: dict) -> None:
               pa.array(result["months"], pa.string()),
               *[pa.array(result["columns"][c], pa.float64()) for c in columns["timeseries"]]]
     table = pa.Table.from_arrays(arrays, schema=schema.with_metadata({RUN_METADATA_KEY: _canonical(meta)}))
-    _atomic_write_table(folder / RUNS / f"{spec.run_id}.parquet", table)
+    _atomic_write_table(folder / RUNS / f"{spec.run_id}.parquet", table, tidy=False)  # runs/ tidied once
     (folder / FAILURES / f"{spec.run_id}.json").unlink(missing_ok=True)
 
 
@@ -828,7 +815,7 @@ class SweepReport:
 
 
 def default_folder(exp: Experiment) -> Path:
-    return Path("results") / "sweeps" / exp.name
+    return default_out("sweeps", exp.name)
 
 
 def prepare_folder(folder: Path, exp: Experiment, fresh: bool) -> dict | None:
@@ -838,13 +825,11 @@ def prepare_folder(folder: Path, exp: Experiment, fresh: bool) -> dict | None:
     scenario or map changed) is refused unless --fresh, and a folder that is not a sweep
     folder is never touched.
     """
-    if folder.exists() and not folder.is_dir():
-        raise InputError(folder, "--out", "must be a folder, and this is a file")
+    check_target(folder, "sweep")    # new, empty, or a sweep folder of ours; else refused untouched
+    for place in (folder, folder / RUNS, folder / FAILURES):
+        remove_stale_in(place)        # temporaries of ours whose writer died
     if not folder.exists() or not any(folder.iterdir()):
         return None
-    if not (folder / MANIFEST).is_file():
-        raise InputError(folder, "--out", f"exists and is not a sweep result folder (no {MANIFEST}); "
-                         "choose another --out")
     old = read_manifest(folder)
     if fresh:
         return None
@@ -862,6 +847,8 @@ def prepare_folder(folder: Path, exp: Experiment, fresh: bool) -> dict | None:
 
 def _wipe(folder: Path) -> None:
     """Remove only what a sweep writes, so a mistaken --out never loses other files."""
+    if folder_kind(folder) != "sweep":    # prepare_folder checked; never wipe anything else
+        raise InputError(folder, "--fresh", "is not a Corridor sweep result folder; nothing was changed")
     for name in (MANIFEST, DESIGN, SUMMARY, TIMESERIES):
         (folder / name).unlink(missing_ok=True)
     for sub in (RUNS, FAILURES):
@@ -929,6 +916,7 @@ def _run_locked(exp: Experiment, design: DesignTable, folder: Path, old: dict | 
         session = {"started": _now(), "command": command,
                    "backend": backend.describe(), "git_commit": git_commit(), "to_run": len(todo)}
         manifest = old or {
+            "tool": "corridor", "kind": "sweep",
             "experiment": exp.name, "experiment_file": str(exp.path), "experiment_sha256": exp.sha256,
             "scenario_file": str(exp.scenario_path), "scenario_sha256": exp.base_sha256,
             "map_file": str(exp.map_path), "map_sha256": exp.map_sha256,
