@@ -1,7 +1,8 @@
 """The live workshop dashboard: the corridor map, flow shares and policy levers in a browser.
 
-Built on Mesa's SolaraViz (`mesa.visualization`), as Mesa users expect: its sidebar holds
-Reset / Play / Step and the "Model Parameters" card with the policy levers. The levers act
+Built on Mesa's SolaraViz pieces (`mesa.visualization`), as Mesa users expect: the sidebar
+holds Reset / Play / Step and the "Model Parameters" card with the policy levers, without
+SolaraViz's developer controls (render interval, threads, page tabs, "Time"). The levers act
 live (the model rebuilds its policy schedule on the next month) and a Reset starts month 0
 again with them. Start it with `corridor dashboard [SCENARIO] [--port N]`, which runs
 `solara run model.dashboard` with the scenario in ``CORRIDOR_DASHBOARD_SCENARIO``.
