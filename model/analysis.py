@@ -54,16 +54,33 @@ def _check_outcomes(folder: Path, manifest: dict, wanted: list[str] | None) -> l
     return list(wanted)
 
 
+def undefined(summary: pd.DataFrame, outcome: str) -> str:
+    """Why an outcome gets no index ('' if every run has a value): a NaN is not an influence of 0."""
+    k = int(summary[outcome].isna().sum())
+    return f"n/a: outcome undefined (NaN) in {k} of {len(summary)} runs" if k else ""
+
+
+def _missing(names: list[str], columns: tuple[str, ...], note: str) -> pd.DataFrame:
+    """An index table for an outcome without a value in some runs: every index n/a, and why."""
+    t = pd.DataFrame(np.nan, index=pd.Index(names, name="factor"), columns=list(columns))
+    t["note"] = note
+    return t
+
+
 def _per_point(design: pd.DataFrame, summary: pd.DataFrame, outcomes: list[str], folder: Path) -> pd.DataFrame:
-    """Mean outcome over replicates for every design point, in sample order; all points required."""
+    """Mean outcome over replicates for every design point, in sample order; all points required.
+
+    A run that has a result but an undefined (NaN) outcome keeps its NaN: the caller reports
+    that outcome as missing instead of computing indices from part of the design.
+    """
     joined = design.merge(summary[["run_id", *outcomes]], on="run_id", how="left")
-    missing = joined[outcomes].isna().any(axis=1)
+    missing = ~joined["run_id"].isin(summary["run_id"])
     if missing.any():
         n_runs = joined.loc[missing, "run_id"].nunique()
-        raise InputError(folder, None, f"{n_runs} run(s) of the design have no result (missing, failed or an "
-                         "outcome without a value); finish the sweep (`corridor sweep` resumes) before "
-                         "computing indices, or pick outcomes with --outcome")
-    return joined.groupby("sample", sort=True)[outcomes].mean()
+        raise InputError(folder, None, f"{n_runs} run(s) of the design have no result (missing or failed); "
+                         "finish the sweep (`corridor sweep` resumes) before computing indices")
+    holes = joined[outcomes].isna().groupby(joined["sample"], sort=True).any()
+    return joined.groupby("sample", sort=True)[outcomes].mean().mask(holes)
 
 
 def sobol_indices(manifest, design, summary, outcomes, folder) -> dict[str, pd.DataFrame]:
@@ -73,6 +90,9 @@ def sobol_indices(manifest, design, summary, outcomes, folder) -> dict[str, pd.D
     y = _per_point(design, summary, outcomes, folder)
     out = {}
     for o in outcomes:
+        if note := undefined(summary, o):
+            out[o] = _missing(problem["names"], ("S1", "S1_conf", "ST", "ST_conf"), note)
+            continue
         res = sobol.analyze(problem, y[o].to_numpy(), calc_second_order=manifest["design"]["second_order"],
                             num_resamples=RESAMPLES, conf_level=CONFIDENCE, seed=manifest["design"]["seed"])
         out[o] = pd.DataFrame({k: res[k] for k in ("S1", "S1_conf", "ST", "ST_conf")},
@@ -89,6 +109,9 @@ def morris_indices(manifest, design, summary, outcomes, folder) -> dict[str, pd.
     X = design.groupby("sample", sort=True)[cols].first().to_numpy()
     out = {}
     for o in outcomes:
+        if note := undefined(summary, o):
+            out[o] = _missing(problem["names"], ("mu", "mu_star", "sigma", "mu_star_conf"), note)
+            continue
         res = morris.analyze(problem, X, y[o].to_numpy(), num_resamples=RESAMPLES, conf_level=CONFIDENCE,
                              num_levels=manifest["design"]["levels"], seed=manifest["design"]["seed"])
         out[o] = pd.DataFrame({k: res[k] for k in ("mu", "mu_star", "sigma", "mu_star_conf")},
@@ -97,25 +120,43 @@ def morris_indices(manifest, design, summary, outcomes, folder) -> dict[str, pd.
 
 
 def main_effects(manifest, summary, outcomes) -> dict[str, pd.DataFrame]:
-    """Mean of each outcome at each value of each factor (over all other runs), and its range."""
+    """Mean of each outcome at each value of each factor (over all other runs), and its range.
+
+    A mean over the runs that happen to have a value would compare different subsets of the
+    design, so a value with an undefined outcome in any run is n/a, its range too, with a note.
+    """
+    notes = {o: undefined(summary, o) for o in outcomes}
     out = {}
     for f in manifest["columns"]["factors"]:
-        means = summary.groupby(f["name"], sort=True)[outcomes].mean().T
+        by = summary[f["name"]]
+        holes = summary[outcomes].isna().groupby(by, sort=True).any()
+        means = summary.groupby(f["name"], sort=True)[outcomes].mean().mask(holes).T
         means.columns = [f"{f['name']}={v}" for v in means.columns]
-        means["range"] = means.max(axis=1) - means.min(axis=1)
+        means["range"] = means.max(axis=1, skipna=False) - means.min(axis=1, skipna=False)
+        if any(notes.values()):
+            means["note"] = [notes[o] for o in means.index]
         out[f["name"]] = means.rename_axis("outcome")
     return out
 
 
 def rank_correlations(manifest, summary, outcomes) -> dict[str, pd.DataFrame]:
-    """Spearman correlation of each factor with each outcome (categorical factors by value index)."""
+    """Spearman correlation of each factor with each outcome (categorical factors by value index).
+
+    An outcome undefined in some runs gets n/a, not a correlation over the other runs; the
+    reason is in the table's attrs["notes"] (printed under the table).
+    """
+    notes = {o: n for o in outcomes if (n := undefined(summary, o))}
+    notes |= {o: "n/a: outcome is the same in every run (nothing to correlate)" for o in outcomes
+              if o not in notes and summary[o].nunique() <= 1}
     table = {}
     for f in manifest["columns"]["factors"]:
         x = summary[f["name"]]
         if not pd.api.types.is_numeric_dtype(x) or pd.api.types.is_bool_dtype(x):
             x = pd.Series(pd.factorize(x, sort=True)[0], index=x.index)
-        table[f["name"]] = {o: x.corr(summary[o], method="spearman") for o in outcomes}
-    return {"spearman": pd.DataFrame(table).T.rename_axis("factor")}
+        table[f["name"]] = {o: np.nan if o in notes else x.corr(summary[o], method="spearman") for o in outcomes}
+    out = pd.DataFrame(table).T.rename_axis("factor")
+    out.attrs["notes"] = notes
+    return {"spearman": out}
 
 
 _THRESHOLD = re.compile(r"^\s*(?P<outcome>[^<>=\s]+)\s*(?P<op>[<>]=?)\s*(?P<value>[-+0-9.eE]+)\s*$")
@@ -217,7 +258,8 @@ def analyze(folder: Path | str, outcomes: list[str] | None = None, method: str =
     (out / "analysis.json").write_text(json.dumps({
         "method": method, "outcomes": chosen, "prim": prim, "runs": int(len(summary)),
         "planned": manifest.get("counts", {}).get("planned"), "tables": [str(p.name) for _, _, p in written],
-        "done_runs": len(done_runs(folder))}, indent=2) + "\n")
+        "done_runs": len(done_runs(folder)),
+        "undefined": {o: n for o in chosen if (n := undefined(summary, o))}}, indent=2) + "\n")
     return written
 
 

@@ -9,6 +9,7 @@ so a slide can be traced back to its run. Sweep charts are in `sweep_charts.py`.
 from __future__ import annotations
 
 import json
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,12 +97,78 @@ def footer(fig, summary_or_text) -> None:
     fig.text(0.005, 0.006, text, fontsize=7, color=MUTED, ha="left", va="bottom")
 
 
+def bottom_legend(fig, handles, labels, **kw):
+    """A figure legend in one row just above the footer, with room kept for it.
+
+    Matplotlib's "outside lower" legends sit at the figure's very edge, under the footer;
+    this one is anchored on the layout's lower edge and the layout moves up by its height.
+    """
+    engine = fig.get_layout_engine()
+    x0, y0, w, h = engine.get()["rect"] if engine is not None and "rect" in engine.get() else (0, 0, 1, 1)
+    leg = fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, y0),
+                     bbox_transform=fig.transFigure, **kw)
+    tall = (leg.get_window_extent(fig.canvas.get_renderer()).height + 0.08 * fig.dpi) / fig.bbox.height
+    if engine is not None and "rect" in engine.get():
+        engine.set(rect=(x0, y0 + tall, w, h - tall))
+    return leg
+
+
+def _layout_texts(fig):
+    """Titles and axis labels: the texts a layout engine places but never shortens."""
+    for t in fig.texts:
+        yield t
+    for sub in (fig._suptitle, fig._supxlabel, fig._supylabel):
+        if sub is not None:
+            yield sub
+    for ax in fig.axes:
+        yield from (ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label)
+
+
+def fit_texts(fig, margin_px: float = 4.0) -> None:
+    """Wrap every title or axis label that would run past the figure's edge.
+
+    Constrained layout makes room above and below a title but leaves a long one cut off at
+    the right; each such text is re-wrapped to the room it has, then the layout runs again.
+    """
+    for _ in range(3):
+        fig.draw_without_rendering()
+        renderer = fig.canvas.get_renderer()
+        W, H = fig.bbox.width, fig.bbox.height
+        changed = False
+        for t in _layout_texts(fig):
+            text = t.get_text()
+            if not (t.get_visible() and text.strip()):
+                continue
+            bb = t.get_window_extent(renderer)
+            vertical = abs(t.get_rotation() % 180 - 90) < 1
+            lo, hi, size, edge = (bb.y0, bb.y1, bb.height, H) if vertical else (bb.x0, bb.x1, bb.width, W)
+            if lo >= margin_px and hi <= edge - margin_px:
+                continue
+            ha = t.get_verticalalignment() if vertical else t.get_horizontalalignment()
+            if ha in ("left", "bottom", "baseline"):
+                room = edge - margin_px - max(lo, margin_px)
+            elif ha in ("right", "top"):
+                room = min(hi, edge - margin_px) - margin_px
+            else:
+                mid = (lo + hi) / 2
+                room = 2 * min(mid - margin_px, edge - margin_px - mid)
+            longest = max(len(line) for line in text.split("\n"))
+            chars = max(int(longest * room / size * 0.95), 10)
+            wrapped = "\n".join(textwrap.fill(line, chars) for line in text.split("\n"))
+            if wrapped != text:
+                t.set_text(wrapped)
+                changed = True
+        if not changed:
+            return
+
+
 def save(fig, out: Path | str | None, formats=("png",), dpi: int = DEFAULT_DPI) -> list[Path]:
     """Write the figure once per format, each atomically (model/resultdir.py write_file)."""
     from .resultdir import write_file
 
     if out is None:
         return []
+    fit_texts(fig)
     out = Path(out)
     written = []
     for fmt in formats:
@@ -518,9 +585,9 @@ def flow_share_chart(folder, out: Path | None = None, top: int = 6, formats=("pn
     handles, labels = axes.flat[0].get_legend_handles_labels()
     order = sorted(range(len(labels)), key=lambda k: ("with the policy", "share crossing", "without the policy")
                    .index(labels[k]) if not labels[k].startswith("policy") else 9)
-    fig.legend([handles[k] for k in order], [labels[k] for k in order], loc="outside lower center",
-               ncol=len(order), frameon=False, fontsize=10)
     footer(fig, run.footer())
+    bottom_legend(fig, [handles[k] for k in order], [labels[k] for k in order], ncol=len(order),
+                  frameon=False, fontsize=10)
     save(fig, out, formats, dpi)
     return fig
 

@@ -1,7 +1,8 @@
 """The live workshop dashboard: the corridor map, flow shares and policy levers in a browser.
 
-Built on Mesa's SolaraViz (`mesa.visualization`), as Mesa users expect: its sidebar holds
-Reset / Play / Step and the "Model Parameters" card with the policy levers. The levers act
+Built on Mesa's SolaraViz pieces (`mesa.visualization`), as Mesa users expect: the sidebar
+holds Reset / Play / Step and the "Model Parameters" card with the policy levers, without
+SolaraViz's developer controls (render interval, threads, page tabs, "Time"). The levers act
 live (the model rebuilds its policy schedule on the next month) and a Reset starts month 0
 again with them. Start it with `corridor dashboard [SCENARIO] [--port N]`, which runs
 `solara run model.dashboard` with the scenario in ``CORRIDOR_DASHBOARD_SCENARIO``.
@@ -24,7 +25,8 @@ import numpy as np
 import solara
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from mesa.visualization import Slider, SolaraViz
+from mesa.visualization import Slider
+from mesa.visualization.solara_viz import ModelController, ModelCreator
 from mesa.visualization.utils import update_counter
 
 from .agents import EnforcementUnit, MigrantState
@@ -327,33 +329,39 @@ def _levers_key(model) -> tuple:
     return (id(model), model.month, tuple(sorted(model.levers.items())))
 
 
+def snapshot(model: CorridorModel) -> tuple[Figure, Figure, dict[str, str]]:
+    """Map, charts and counters of one and the same month.
+
+    Drawn under the model's lock: while Play runs, the next month is stepped in another thread,
+    and counters read after the charts were drawn showed a month the charts did not yet have.
+    """
+    lock = getattr(model, "_lock", None) or threading.Lock()
+    with lock:
+        return draw_map(model), draw_series(model), counters(model)
+
+
 @solara.component
-def CorridorMapView(model: CorridorModel):
-    update_counter.get()
-    fig = solara.use_memo(lambda: draw_map(model), [_levers_key(model), update_counter.value])
+def CorridorMapView(fig: Figure, key: list):
     with solara.Column(classes=["corridor-map"]):
-        solara.FigureMatplotlib(fig, format="png", dependencies=[_levers_key(model), update_counter.value])
+        solara.FigureMatplotlib(fig, format="png", dependencies=key)
 
 
 @solara.component
-def CountersView(model: CorridorModel):
-    update_counter.get()
+def CountersView(values: dict[str, str], levers: dict):
     with solara.Row(classes=["corridor-counters"], style={"flex-wrap": "wrap", "gap": "6px"}):
-        for label, value in counters(model).items():
+        for label, value in values.items():
             with solara.Card(margin=0, style={"min-width": "150px", "padding": "4px 10px"}):
                 solara.Text(label, classes=["counter-label"])
                 solara.Text(value, classes=["counter-value", f"counter-{label.split()[-1].lower()}"])
-    solara.Text(_lever_text(model.levers), classes=["counter-levers"])
+    solara.Text(_lever_text(levers), classes=["counter-levers"])
 
 
 @solara.component
-def SeriesView(model: CorridorModel):
+def SeriesView(fig: Figure, values: dict[str, str], levers: dict, key: list):
     """Counters above the time series: what the room reads out, then how it got there."""
-    update_counter.get()
-    fig = solara.use_memo(lambda: draw_series(model), [id(model), model.month, update_counter.value])
     with solara.Column(classes=["corridor-series"]):
-        CountersView(model)
-        solara.FigureMatplotlib(fig, format="png", dependencies=[id(model), model.month, update_counter.value])
+        CountersView(values, levers)
+        solara.FigureMatplotlib(fig, format="png", dependencies=key)
 
 
 def _lever_text(lv: dict) -> str:
@@ -368,8 +376,6 @@ CSS = """
 .corridor-counters .counter-value { display: block; font-size: 28px; font-weight: 600; color: #222; }
 .corridor-counters .counter-levers { font-size: 15px; color: #333; }
 .corridor-map img, .corridor-series img { width: 100%; height: auto; }
-/* Mesa lays components out on a draggable grid of half-width cells; ours is the only one */
-.vue-grid-layout .vue-grid-item:first-child { width: calc(100% - 20px) !important; height: auto !important; }
 .v-slider + .v-messages, .v-label { font-size: 16px !important; }
 """
 
@@ -401,15 +407,14 @@ def CorridorDashboard(model: DashboardModel, levers: dict[str, solara.Reactive])
         if model.set_levers(**values):
             update_counter.value += 1
     solara.use_effect(apply, [id(model), *values.values()])
-    solara.Style(CSS)   # here, not in Page: Page must return SolaraViz itself for the app layout
+    update_counter.get()
+    key = [*_levers_key(model), update_counter.value]
+    map_fig, series_fig, counts = solara.use_memo(lambda: snapshot(model), key)
+    solara.Style(CSS)
     with solara.Columns([3, 2], classes=["corridor-dashboard"]):
-        CorridorMapView(model)
-        SeriesView(model)
-
-
-def make_components(levers: dict[str, solara.Reactive]) -> list:
-    """SolaraViz components: one item, laid out by us (Mesa's grid would halve the map)."""
-    return [(lambda model: CorridorDashboard(model, levers), 0)]
+        CorridorMapView(map_fig, key)
+        # the levers as the sliders set them: the model takes them in the effect above, after this render
+        SeriesView(series_fig, counts, model._levers(model.base_scenario, **values), key)
 
 
 @solara.component
@@ -425,7 +430,18 @@ def Page():
         "corruption": solara.use_reactive(init["corruption"]),
         "us_demand": solara.use_reactive(init["us_demand"]),
     }
-    model = solara.use_memo(lambda: DashboardModel(scenario_path=str(base.path), **init), [])
-    components = solara.use_memo(lambda: make_components(levers), [])
-    return SolaraViz(model, components=components, model_params=lever_params(base, cmap, levers),
-                     name=f"Corridor: {base.scenario.name} (live)", play_interval=300)
+    model = solara.use_reactive(solara.use_memo(lambda: DashboardModel(scenario_path=str(base.path), **init), []))
+    params = solara.use_reactive({})
+    # Mesa's controller reads these as reactives (its annotations say plain values will do)
+    interval, every, threads = solara.use_reactive(300), solara.use_reactive(1), solara.use_reactive(False)
+    # Mesa's SolaraViz layout, without its developer controls (render interval, threads, page
+    # tabs, "Time: 0.0"): the audience sees Reset / Play / Step and the levers only
+    with solara.AppBar():
+        solara.AppBarTitle(f"Corridor: {base.scenario.name} (live)")
+    with solara.Sidebar(), solara.Column():
+        with solara.Card("Controls"):
+            ModelController(model, model_parameters=params, play_interval=interval, render_interval=every,
+                            use_threads=threads)
+        with solara.Card("Model Parameters"):
+            ModelCreator(model, lever_params(base, cmap, levers), model_parameters=params)
+    CorridorDashboard(model.value, levers)

@@ -152,22 +152,32 @@ def _fmt(v) -> str:
 
 def sensitivity_bars(indices: pd.Series, outcome: str, measure: str, conf: pd.Series | None = None,
                      footer_line: str = "", out: Path | None = None, formats=("png",),
-                     dpi: int = DEFAULT_DPI) -> plt.Figure:
-    """Sensitivity indices as horizontal bars, largest on top; `measure` names the index in words."""
-    s = indices.astype(float).sort_values(ascending=True)
+                     dpi: int = DEFAULT_DPI, note: str = "") -> plt.Figure:
+    """Sensitivity indices as horizontal bars, largest on top; `measure` names the index in words.
+
+    A NaN index is drawn as "missing" (no bar: a zero bar would read as "no influence"), and
+    `note` says why, e.g. "n/a: outcome undefined (NaN) in 4 of 8 runs".
+    """
+    s = indices.astype(float).sort_values(ascending=True, na_position="first")
+    ok = np.isfinite(s.to_numpy())
     fig, ax = plt.subplots(figsize=(9, 0.5 * len(s) + 2.2), layout="constrained")
     y = np.arange(len(s))
-    ax.barh(y, s.to_numpy(), color=WITH, height=0.65, zorder=2)
-    if conf is not None:
-        c = conf.reindex(s.index).astype(float).to_numpy()
-        ax.errorbar(s.to_numpy(), y, xerr=c, fmt="none", ecolor=INK, elinewidth=1, capsize=3, zorder=3,
-                    label="95% confidence interval")
-        ax.legend(frameon=False, fontsize=9, loc="lower right")
-    top = float(max(np.nanmax(np.abs(s.to_numpy())), 1e-12))
+    ax.barh(y[ok], s.to_numpy()[ok], color=WITH, height=0.65, zorder=2)
     pad = np.zeros(len(s)) if conf is None else np.nan_to_num(conf.reindex(s.index).astype(float).to_numpy())
-    for yi, v, c in zip(y, s, pad):
-        ax.text(v + c + top * 0.015, yi, f"{v:.2g}", va="center", fontsize=9, color=INK, zorder=4)
-    ax.set_xlim(min(0.0, float(s.min()) * 1.1), (float((s + pad).max()) if len(s) else top) * 1.12)
+    if conf is not None and ok.any():
+        ax.errorbar(s.to_numpy()[ok], y[ok], xerr=pad[ok], fmt="none", ecolor=INK, elinewidth=1, capsize=3,
+                    zorder=3, label="95% confidence interval")
+        ax.legend(frameon=False, fontsize=9, loc="lower right")
+    top = float(max(np.abs(s.to_numpy()[ok]).max(), 1e-12)) if ok.any() else 1.0
+    for yi, v, c, good in zip(y, s, pad, ok):
+        if good:
+            ax.text(v + c + top * 0.015, yi, f"{v:.2g}", va="center", fontsize=9, color=INK, zorder=4)
+        else:
+            ax.text(top * 0.015, yi, "missing (not computed)", va="center", fontsize=9, color=MUTED,
+                    style="italic", zorder=4, gid="missing")
+    right = float((s + pad)[ok].max()) if ok.any() else top
+    ax.set_xlim(min(0.0, float(s[ok].min()) * 1.1) if ok.any() else 0.0, max(right, top * 0.4) * 1.12)
+    ax.set_ylim(-0.6, len(s) - 0.4)
     ax.set_yticks(y)
     ax.set_yticklabels([n.replace("_", " ") for n in s.index], fontsize=10)
     ax.axvline(0, color=INK, lw=0.8)
@@ -176,7 +186,10 @@ def sensitivity_bars(indices: pd.Series, outcome: str, measure: str, conf: pd.Se
     _tidy(ax)
     fig.suptitle(f"What drives {outcome_label(outcome).split(' (')[0]}", fontsize=14, x=0.01, ha="left",
                  fontweight="bold")
-    ax.set_title("Factors sorted by influence, largest at the top", fontsize=9.5, loc="left", color=MUTED)
+    sub = "Factors sorted by influence, largest at the top"
+    if not ok.all():
+        sub += f"; not computed: {note.removeprefix('n/a: ') or 'index not defined'}"
+    ax.set_title(sub, fontsize=9.5, loc="left", color=MUTED)
     footer(fig, footer_line)
     save(fig, out, formats, dpi)
     return fig
@@ -207,29 +220,37 @@ def sweep_footer(manifest: dict, df: pd.DataFrame) -> str:
             f"per setting from root seed {d.get('root_seed', '?')} · Corridor model v{__version__}")
 
 
-def sensitivity_table(folder: Path, manifest: dict, df: pd.DataFrame, outcome: str) -> tuple[pd.Series, pd.Series | None, str]:
-    """Indices the design allows: Sobol total, Morris mu*, grid main-effect range, or |Spearman|."""
+def sensitivity_table(folder: Path, manifest: dict, df: pd.DataFrame,
+                      outcome: str) -> tuple[pd.Series, pd.Series | None, str, str]:
+    """Indices the design allows: Sobol total, Morris mu*, grid main-effect range, or |Spearman|.
+
+    Also returns why indices are missing ('' if none is): an outcome undefined in some runs
+    gets NaN indices, never indices from the runs that happen to have a value.
+    """
+    from . import analysis
+
     kind = manifest.get("design", {}).get("kind")
     factors = [f["name"] for f in manifest["columns"]["factors"]]
+    note = analysis.undefined(df, outcome)
     if kind in ("sobol", "morris") and (folder / "design.parquet").is_file():
-        from . import analysis
-
         design = pd.read_parquet(folder / "design.parquet")
         if kind == "sobol":
             t = analysis.sobol_indices(manifest, design, df, [outcome], folder)[outcome]
-            return t["ST"], t["ST_conf"], "total-effect Sobol index (share of the outcome's variance, 0–1)"
+            return t["ST"], t["ST_conf"], "total-effect Sobol index (share of the outcome's variance, 0–1)", note
         t = analysis.morris_indices(manifest, design, df, [outcome], folder)[outcome]
-        return t["mu_star"], t["mu_star_conf"], f"Morris mean absolute effect, μ* ({outcome_label(outcome)})"
+        return (t["mu_star"], t["mu_star_conf"], f"Morris mean absolute effect, μ* ({outcome_label(outcome)})",
+                note)
     if kind == "grid":
-        rng = {f: float(np.ptp(df.groupby(f)[outcome].mean().to_numpy())) for f in factors}
-        return pd.Series(rng), None, f"spread of the mean outcome across the factor's values ({outcome_label(outcome)})"
+        rng = {f: np.nan if note else float(np.ptp(df.groupby(f)[outcome].mean().to_numpy())) for f in factors}
+        return (pd.Series(rng), None,
+                f"spread of the mean outcome across the factor's values ({outcome_label(outcome)})", note)
     corr = {}
     for f in factors:
         x = df[f]
         if not pd.api.types.is_numeric_dtype(x) or pd.api.types.is_bool_dtype(x):
             x = pd.Series(pd.factorize(x, sort=True)[0], index=x.index)
-        corr[f] = abs(x.corr(df[outcome], method="spearman"))
-    return pd.Series(corr), None, "strength of rank correlation with the outcome, |Spearman ρ| (0–1)"
+        corr[f] = np.nan if note else abs(x.corr(df[outcome], method="spearman"))
+    return pd.Series(corr), None, "strength of rank correlation with the outcome, |Spearman ρ| (0–1)", note
 
 
 def draw_sweep_charts(folder: Path | str, outcomes: list[str] | None = None, formats=("png",),
@@ -274,9 +295,9 @@ def draw_sweep_charts(folder: Path | str, outcomes: list[str] | None = None, for
             jobs.append((f"heatmap_{safe}", lambda p: lever_heatmap(sub, main, others[0], o, units, line, p,
                                                                     formats, dpi)))
         try:
-            idx, conf, measure = sensitivity_table(folder, manifest, sub, o)
+            idx, conf, measure, note = sensitivity_table(folder, manifest, df, o)
             jobs.append((f"sensitivity_{safe}", lambda p: sensitivity_bars(idx, o, measure, conf, line, p,
-                                                                           formats, dpi)))
+                                                                           formats, dpi, note)))
         except (InputError, ValueError, KeyError) as exc:
             print(f"corridor: note: no sensitivity chart for {o}: {exc}")
         for stem, draw in jobs:

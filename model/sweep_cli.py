@@ -119,7 +119,9 @@ def cmd_analyze(args) -> int:
                            TABLE_FLOAT_FORMAT):
         for title, table, path in written:
             print(f"== {title} ({path})")
-            print(table.to_string())
+            print(table.to_string(na_rep="n/a"))
+            for outcome, note in table.attrs.get("notes", {}).items():
+                print(f"{outcome}: {note}")
             print()
     if not written:
         print("no tables (method 'none' and no --prim)")

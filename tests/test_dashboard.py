@@ -128,3 +128,59 @@ def test_bad_scenario_is_one_line_exit_2(tmp_path):
     out = corridor_cli("dashboard", tmp_path / "missing.toml", "--port", "8765")
     assert out.returncode == 2
     assert out.stderr.strip().splitlines() == [f"corridor: error: {tmp_path / 'missing.toml'}: file not found"]
+
+
+DEVELOPER_LABELS = ("Render Interval", "Use Threads", "Page 0", "PAGE 0", "Time:", "Play Interval")
+
+
+def _strings(rc):
+    """Every piece of text the page carries: labels, texts, tab titles."""
+    out = []
+    for w in _walk(rc.container):
+        for name in ("children", "label", "description", "v_model"):
+            v = getattr(w, name, None)
+            out += [v] if isinstance(v, str) else [c for c in (v or []) if isinstance(c, str)] \
+                if isinstance(v, (list, tuple)) else []
+    return out
+
+
+def test_no_developer_controls_for_the_audience(page):
+    strings = _strings(page)
+    assert "Step" in strings and "Mexico enforcement (x units)" in strings      # what the room needs
+    shown = [s for s in strings if any(d.lower() in s.lower() for d in DEVELOPER_LABELS)]
+    assert shown == []
+
+
+def test_chart_and_counters_show_the_same_month_while_play_steps_on(page, monkeypatch):
+    """Play steps the next month in another thread while the page draws: the charts and the
+    counters must still come from one month (they lagged by one)."""
+    import threading
+
+    from model import dashboard
+
+    rc = page
+    _button(rc, "Step").click()
+    drawn, others = [], []
+    real = dashboard.draw_series
+
+    def draw_while_play_steps(model, fig=None):
+        out = real(model, fig)
+        drawn.append(out)
+        if others:
+            return out
+        t = threading.Thread(target=model.step)     # Play's next month arrives mid-render
+        t.start()
+        t.join(1.0)
+        others.append(t)
+        return out
+
+    monkeypatch.setattr(dashboard, "draw_series", draw_while_play_steps)
+    _button(rc, "Step").click()
+    monkeypatch.setattr(dashboard, "draw_series", real)
+    for t in others:
+        t.join()
+    assert len(drawn) == 1                          # the page was drawn once, for one month
+    delivered, seized = drawn[0].axes[1].lines
+    assert _text(rc, "counter-month") == f"{int(delivered.get_xdata()[-1])} of 96"
+    assert _text(rc, "counter-delivered") == f"{delivered.get_ydata()[-1]:,.0f} t"
+    assert _text(rc, "counter-seized") == f"{seized.get_ydata()[-1]:,.0f} t"

@@ -3,7 +3,7 @@
 Chromium is Debian's (/usr/bin/chromium; `.ci/run` installs it), driven by Playwright
 without Playwright's own browser download. Every request the page makes must be answered
 by the local server: a CDN request would fail in a workshop room without internet.
-A screenshot is left in tests/artifacts/dashboard.png for a human to look at.
+A screenshot is left in tests/artifacts/dashboard.png (or $CORRIDOR_ARTIFACTS) for a human to look at.
 """
 
 import os
@@ -18,7 +18,8 @@ import pytest
 from conftest import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = ROOT / "tests" / "artifacts"
+ARTIFACTS = Path(os.environ.get("CORRIDOR_ARTIFACTS") or ROOT / "tests" / "artifacts")
+DEVELOPER_LABELS = ("render interval", "use threads", "page 0", "time:", "play interval")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -87,6 +88,8 @@ def test_dashboard_in_chromium(server):
                 "document.querySelector('.counter-month').innerText.trim() === '6 of 96'", timeout=30_000)
             page.wait_for_timeout(500)
             page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+            seen = page.locator("body").inner_text().lower()
+            assert [d for d in DEVELOPER_LABELS if d in seen] == [], "Mesa's developer controls are shown"
         finally:
             browser.close()
     assert not outside, f"the page asked for resources outside the local server: {outside[:5]}"
