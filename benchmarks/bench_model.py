@@ -81,16 +81,16 @@ def full_run(scenario: Path = BASELINE) -> dict:
 def floor_weights(m: CorridorModel) -> np.ndarray:
     """Real transport costs, no risk premium or fees: the plainest weights a search can have."""
     g, r = m.graph, m.config.routing
-    return g.edge_weights(m.cost_per_km, np.ones(g.n), np.zeros(g.n), r.mode_change_cost)
+    return m.router.edge_weights(m.cost_per_km, np.ones(g.n), np.zeros(g.n), r.mode_change_cost)
 
 
 def floor_search_once(m: CorridorModel, w: np.ndarray) -> float:
     """One single-source Dijkstra per cartel on the routing graph; seconds."""
-    g = m.graph
-    g.matrix.data = w
+    matrix = m.router.matrix
+    matrix.data = w
     t = time.perf_counter()
     for c in m.cartels:
-        csgraph.dijkstra(g.matrix, directed=True, indices=int(c.sources[0]), return_predecessors=True)
+        csgraph.dijkstra(matrix, directed=True, indices=int(c.sources[0]), return_predecessors=True)
     return time.perf_counter() - t
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import mesa
@@ -15,21 +16,30 @@ from .flows import Commodity, Ledger, Shipment
 from .geography import CorridorMap, haversine_km
 from .metrics import Recorder
 from .policy import STRATEGIES, PolicySchedule, Settings, split_pool
-from .routing import RoutingGraph
+from .routing import Router, RoutingGraph
 from .scenario import Scenario
 
 _GRAPHS: dict[tuple, RoutingGraph] = {}
+_GRAPHS_KEPT = 4                  # maps a process works on at once (a sweep has one)
+_GRAPHS_LOCK = threading.Lock()
 RING = np.array([(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)])   # a cell and its 8 neighbours
 
 
 def routing_graph(cmap: CorridorMap, scenario: Scenario) -> RoutingGraph:
-    """The static graph is shared by models on the same map (e.g. a run and its counterfactual)."""
+    """The read-only graph shared by models on the same map, in any thread.
+
+    Built once under a lock. The oldest graph is dropped from the cache when it is full,
+    which only forgets it: a model still using it keeps its own reference.
+    """
     r = scenario.routing
     key = (str(cmap.path), id(cmap), r.air_max_range_km, r.max_offshore_km)
-    if key not in _GRAPHS:
-        _GRAPHS.clear()
-        _GRAPHS[key] = RoutingGraph(cmap, r.air_max_range_km, r.max_offshore_km)
-    return _GRAPHS[key]
+    with _GRAPHS_LOCK:
+        g = _GRAPHS.get(key)
+        if g is None:
+            g = _GRAPHS[key] = RoutingGraph(cmap, r.air_max_range_km, r.max_offshore_km)
+            while len(_GRAPHS) > _GRAPHS_KEPT:
+                del _GRAPHS[next(iter(_GRAPHS))]
+        return g
 
 
 class CorridorModel(mesa.Model):
@@ -50,7 +60,8 @@ class CorridorModel(mesa.Model):
         self.grid = OrthogonalMooreGrid((w, h), torus=False, random=self.random, cell_klass=cell_cls)
         for name in ("coverage", "cocaine_flow", "violence", "gang_strength", "perceived_risk"):
             self.grid.create_property_layer(name, 0.0, dtype=float)
-        self.graph = routing_graph(cmap, scenario)
+        self.graph = routing_graph(cmap, scenario)   # shared, read-only
+        self.router = Router(self.graph)              # this model's weights and searches
         g = self.graph
         r = scenario.routing
         self.cost_per_km = np.array([r.land_cost_per_km, r.sea_cost_per_km, r.air_cost_per_km])
@@ -248,7 +259,7 @@ class CorridorModel(mesa.Model):
         searched again only when what it weighs changed: migration enforcement (policy)
         for both, gang territory for the smugglers'.
         """
-        g, mg = self.graph, self.config.migrants
+        g, mg = self.router, self.config.migrants
         me = self.level("migration_enforcement").ravel()
         gang = self.grid.gang_strength.data.ravel() > 0
         km, dst = self._land_km, self._land_dst
@@ -357,13 +368,13 @@ class CorridorModel(mesa.Model):
         g, r = self.graph, self.config.routing
         seen = r.enforcement_awareness * self.known_hazard()
         premium = np.clip((seen / r.risk_threshold) ** 2, 1.0, r.max_premium)
-        weights = g.edge_weights(self.cost_per_km, premium, np.zeros(g.n), r.mode_change_cost)
+        weights = self.router.edge_weights(self.cost_per_km, premium, np.zeros(g.n), r.mode_change_cost)
         ports = np.array(sorted({g.node(f.cell) for f in self.cmap.features_of("port_of_entry")}))
         bio = np.array(sorted(set(self.biodiversity)))
         plans = []
         for gg in movers:
             src = int(bio[int(np.argmin(self.km_from(gg.home).ravel()[bio]))])
-            dist, pred, _ = g.search(weights, np.array([src]))
+            dist, pred, _ = self.router.search(weights, np.array([src]))
             t = int(ports[int(np.argmin(dist[ports]))])
             if np.isfinite(dist[t]):
                 plans.append((gg, g.path(pred, src, t, float(dist[t]))))

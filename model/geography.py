@@ -47,6 +47,11 @@ class CorridorMap:
     jurisdiction_country: list[str]
     features: list[Feature] = field(default_factory=list)
 
+    def __post_init__(self):
+        # one map serves every model built on it, in any thread: a write must raise
+        for a in (self.land, self.jur):
+            a.flags.writeable = False
+
     @property
     def shape(self) -> tuple[int, int]:
         return self.land.shape
@@ -59,7 +64,7 @@ class CorridorMap:
     def country(self) -> np.ndarray:
         """int16 [x, y] index into country_codes."""
         lookup = np.array([self.country_codes.index(c) for c in self.jurisdiction_country], dtype=np.int16)
-        return lookup[self.jur]
+        return _frozen(lookup[self.jur])
 
     @cached_property
     def lon(self) -> np.ndarray:
@@ -75,7 +80,7 @@ class CorridorMap:
     def coast(self) -> np.ndarray:
         """Land cells next to the sea (where loads are landed)."""
         sea_near = ndimage.binary_dilation(~self.land, structure=np.ones((3, 3), bool))
-        return self.land & sea_near
+        return _frozen(self.land & sea_near)
 
     def cell_km(self) -> float:
         """North-south size of a cell in km (east-west shrinks with latitude)."""
@@ -102,6 +107,11 @@ class CorridorMap:
         x = int(math.floor((lon - self.west) / self.res))
         y = int(math.floor((lat - self.south) / self.res))
         return x, y
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False
+    return a
 
 
 def _err(path, field, msg):

@@ -1,9 +1,11 @@
 """The routing graph: cells joined by land, sea and air edges, searched with scipy.
 
-The graph's structure never changes during a run; only edge weights do. Weights are a
-numpy expression over edge arrays (transport cost × risk premium + fees), written into
-the CSR matrix's data array in place, so a replan costs one vectorised update plus one
-Dijkstra search per cartel.
+The graph's structure never changes, so one `RoutingGraph` is shared by every model on a
+map, in any thread; its arrays are read-only, so a write raises instead of racing. Edge
+weights change every month and belong to each model's `Router`: a numpy expression over
+the edge arrays (transport cost × risk premium + fees), set as the data of the model's
+own CSR matrix over the shared structure, so a replan costs one vectorised update plus
+one Dijkstra search per cartel.
 """
 
 from __future__ import annotations
@@ -111,14 +113,24 @@ class RoutingGraph:
         self.mode = mode[order]
         self.landing = landing[order]
         self.key = self.src * self.n + self.dst       # sorted: lets a path find its edges
-        self.matrix = sparse.csr_matrix((np.ones(len(self.src)), (self.src, self.dst)),
-                                        shape=(self.n, self.n))
-        self.matrix.sort_indices()
-        self.land_edges = np.flatnonzero(self.mode == Mode.LAND)
-        self._base_key = None
-        self._toward = None
+        matrix = sparse.csr_matrix((np.ones(len(self.src)), (self.src, self.dst)), shape=(self.n, self.n))
+        matrix.sort_indices()
         # csr_matrix keeps (src, dst)-sorted order, which is our edge order
-        assert np.array_equal(self.matrix.indices, self.dst)
+        assert np.array_equal(matrix.indices, self.dst)
+        self.indptr, self.indices = matrix.indptr, matrix.indices
+        self.land_edges = np.flatnonzero(self.mode == Mode.LAND)
+        self.changes = np.flatnonzero(self.landing)            # mode changes: few edges
+        # land edges reversed (rows = dst, then src), for searches toward a set of targets
+        land = self.land_edges
+        self.toward_order = np.lexsort((self.src[land], self.dst[land]))
+        rev = sparse.csr_matrix((np.ones(len(land)), (self.dst[land][self.toward_order],
+                                                     self.src[land][self.toward_order])),
+                                shape=(self.n, self.n))
+        rev.sort_indices()
+        self.toward_indptr, self.toward_indices = rev.indptr, rev.indices
+        for a in vars(self).values():
+            if isinstance(a, np.ndarray):
+                a.flags.writeable = False
 
     @property
     def n_edges(self) -> int:
@@ -126,54 +138,6 @@ class RoutingGraph:
 
     def node(self, cell: tuple[int, int]) -> int:
         return cell[0] * self.shape[1] + cell[1]
-
-    def edge_weights(self, cost_per_km: np.ndarray, premium: np.ndarray, fee_per_km: np.ndarray,
-                     mode_change_cost: float) -> np.ndarray:
-        """Generalised cost of each edge: transport × risk premium at the cell entered + fees."""
-        key = (tuple(cost_per_km), mode_change_cost)
-        if self._base_key != key:            # the transport part is fixed for a run
-            self._base_key = key
-            self._base = self.km * np.asarray(cost_per_km)[self.mode]
-            self._changes = np.flatnonzero(self.landing)            # mode changes: few edges
-            self._fixed = self.landing[self._changes] * mode_change_cost
-        w = self._base * np.take(premium, self.dst)
-        w += self.km * np.take(fee_per_km, self.dst)
-        w[self._changes] += self._fixed
-        return w
-
-    def search(self, weights: np.ndarray, sources: np.ndarray):
-        """One Dijkstra from the nearest of several sources.
-
-        Returns (dist, pred, origin): for every node, the least cost from any source, its
-        predecessor on that path and which source it starts from. One search serves a
-        whole organisation, whatever the number of its departure points.
-        """
-        self.matrix.data = weights  # same order as our edges, so no rebuild
-        return csgraph.dijkstra(self.matrix, directed=True, indices=sources, min_only=True,
-                                return_predecessors=True)
-
-    def next_hop_toward(self, targets: np.ndarray, land_weights: np.ndarray) -> np.ndarray:
-        """For every node, the next node on its least-cost land path to the nearest target.
-
-        `land_weights` are the weights of `land_edges`, in that order. Targets, and nodes that
-        reach none, map to themselves. One search from all targets over reversed edges,
-        whose predecessors are the next hops; the reversed graph's structure is built once.
-        """
-        if self._toward is None:
-            land = self.land_edges
-            order = np.lexsort((self.src[land], self.dst[land]))     # rows = dst, then src
-            rev = sparse.csr_matrix((np.ones(len(land)), (self.dst[land][order], self.src[land][order])),
-                                    shape=(self.n, self.n))
-            rev.sort_indices()
-            self._toward = (rev, order)
-        rev, order = self._toward
-        stay = np.arange(self.n)
-        if len(targets) == 0:
-            return stay
-        rev.data = land_weights[order]
-        _, pred = csgraph.dijkstra(rev, directed=True, indices=targets, min_only=True,
-                                   return_predecessors=True)[:2]
-        return np.where(pred >= 0, pred, stay)
 
     def path(self, pred_row: np.ndarray, source: int, target: int, cost: float) -> "Route | None":
         """Walk predecessors back from target; None if unreachable."""
@@ -191,3 +155,59 @@ class RoutingGraph:
         edges = np.searchsorted(self.key, nodes[:-1] * self.n + nodes[1:])
         cum = np.concatenate([[0.0], np.cumsum(self.km[edges])])
         return Route(nodes=nodes, edges=edges, cum_km=cum, cost=float(cost))
+
+
+class Router:
+    """One model's searches on a shared graph: its weights, matrices and caches.
+
+    Models stepped in threads (a Dask worker's, two dashboard sessions) each have their
+    own, so nothing a search writes is seen by another model. The matrices share the
+    graph's read-only structure and own only their data (the weights).
+    """
+
+    def __init__(self, graph: RoutingGraph):
+        self.graph = g = graph
+        self.matrix = sparse.csr_matrix((np.ones(g.n_edges), g.indices, g.indptr), shape=(g.n, g.n))
+        self._toward = sparse.csr_matrix((np.ones(len(g.land_edges)), g.toward_indices, g.toward_indptr),
+                                         shape=(g.n, g.n))
+        self._base_key = None
+
+    def edge_weights(self, cost_per_km: np.ndarray, premium: np.ndarray, fee_per_km: np.ndarray,
+                     mode_change_cost: float) -> np.ndarray:
+        """Generalised cost of each edge: transport × risk premium at the cell entered + fees."""
+        g = self.graph
+        key = (tuple(cost_per_km), mode_change_cost)
+        if self._base_key != key:            # the transport part is fixed for a run
+            self._base_key = key
+            self._base = g.km * np.asarray(cost_per_km)[g.mode]
+            self._fixed = g.landing[g.changes] * mode_change_cost
+        w = self._base * np.take(premium, g.dst)
+        w += g.km * np.take(fee_per_km, g.dst)
+        w[g.changes] += self._fixed
+        return w
+
+    def search(self, weights: np.ndarray, sources: np.ndarray):
+        """One Dijkstra from the nearest of several sources.
+
+        Returns (dist, pred, origin): for every node, the least cost from any source, its
+        predecessor on that path and which source it starts from. One search serves a
+        whole organisation, whatever the number of its departure points.
+        """
+        self.matrix.data = weights  # same order as the graph's edges, so no rebuild
+        return csgraph.dijkstra(self.matrix, directed=True, indices=sources, min_only=True,
+                                return_predecessors=True)
+
+    def next_hop_toward(self, targets: np.ndarray, land_weights: np.ndarray) -> np.ndarray:
+        """For every node, the next node on its least-cost land path to the nearest target.
+
+        `land_weights` are the weights of the graph's `land_edges`, in that order. Targets,
+        and nodes that reach none, map to themselves. One search from all targets over
+        reversed edges, whose predecessors are the next hops.
+        """
+        stay = np.arange(self.graph.n)
+        if len(targets) == 0:
+            return stay
+        self._toward.data = land_weights[self.graph.toward_order]
+        _, pred = csgraph.dijkstra(self._toward, directed=True, indices=targets, min_only=True,
+                                   return_predecessors=True)[:2]
+        return np.where(pred >= 0, pred, stay)

@@ -27,6 +27,7 @@ import shutil
 import signal
 import socket
 import sys
+import threading
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -524,16 +525,19 @@ def _scenario_for(exp: Experiment, point: dict, maps: dict, load_map) -> dict:
 # --------------------------------------------------------------------------- one run
 
 _MAPS: dict[tuple, Any] = {}
+_MAPS_LOCK = threading.Lock()
 
 
 def _cached_map(map_path: str, maritime_zone_km: float):
-    """One map object per worker process: the routing graph cache is keyed on it."""
+    """One read-only map object per worker process, whatever its number of threads: the
+    routing graph cache is keyed on it, so its runs share one graph."""
     from .geography import load_map
 
     key = (map_path, maritime_zone_km)
-    if key not in _MAPS:
-        _MAPS[key] = load_map(map_path, maritime_zone_km=maritime_zone_km)
-    return _MAPS[key]
+    with _MAPS_LOCK:
+        if key not in _MAPS:
+            _MAPS[key] = load_map(map_path, maritime_zone_km=maritime_zone_km)
+        return _MAPS[key]
 
 
 def execute(spec: RunSpec) -> dict:

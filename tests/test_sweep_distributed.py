@@ -58,13 +58,13 @@ class Cluster:
         self.scheduler = None
         self.workers = []
 
-    def start(self, n_workers=2):
+    def start(self, n_workers=2, nthreads=1):
         self.scheduler = self._spawn("scheduler", ["scheduler", "--host", "127.0.0.1", "--port", "0",
                                                     "--no-dashboard", "--scheduler-file", str(self.file)])
         _wait_until(lambda: self.file.is_file() and self.file.stat().st_size > 0, "the scheduler file")
         for i in range(n_workers):
             self.workers.append(self._spawn(f"worker{i}", [
-                "worker", "--scheduler-file", str(self.file), "--nthreads", "1", "--no-nanny",
+                "worker", "--scheduler-file", str(self.file), "--nthreads", str(nthreads), "--no-nanny",
                 "--host", "127.0.0.1", "--no-dashboard", "--name", f"w{i}", "--death-timeout", "60"]))
         self.wait_for_workers(n_workers)
         return self
@@ -144,6 +144,29 @@ def test_scheduler_local_cluster_and_in_process_give_the_same_numbers(tmp_path, 
     m = json.loads((tmp_path / "scheduler" / "manifest.json").read_text())
     assert m["sessions"][0]["backend"]["kind"] == "dask-scheduler"
     assert m["sessions"][0]["backend"]["workers_at_start"] == 2
+
+
+def test_worker_with_four_threads_gives_the_in_process_numbers_run_by_run(tmp_path):
+    """Dask runs one task per thread: the runs of a --nthreads 4 worker share its process
+    (map and routing graph) and step at the same time, yet each equals its serial run."""
+    cluster = Cluster(tmp_path).start(n_workers=1, nthreads=4)
+    try:
+        exp = ROOT / "experiments" / "smoke.toml"
+        results = {}
+        for label, flags in (("threads", ["--scheduler", str(cluster.file)]), ("serial", ["--workers", "0"])):
+            out = tmp_path / label
+            r = corridor_cli("sweep", exp, "--out", out, "--quiet", *flags, timeout=SWEEP_TIMEOUT_S)
+            assert r.returncode == 0, r.stderr
+            results[label] = _assert_complete(out, 8)
+    finally:
+        cluster.stop()
+    ran_on = {_worker_pid(p) for p in (tmp_path / "threads" / "runs").glob("*.parquet")}
+    assert ran_on == {cluster.workers[0].pid}
+    for i in (0, 1):
+        got, want = _sorted(results["threads"][i]), _sorted(results["serial"][i])
+        for run_id in want.run_id.unique():
+            pd.testing.assert_frame_equal(got[got.run_id == run_id], want[want.run_id == run_id],
+                                          check_exact=True, obj=f"run {run_id}")
 
 
 def test_sweep_survives_a_worker_killed_mid_run(tmp_path, cluster):

@@ -42,9 +42,9 @@ class Cartel(mesa.Agent):
         p = m.config.routing
         risk = self.learned_risk + base_premium_risk
         premium = np.clip((risk / p.risk_threshold) ** 2, 1.0, p.max_premium)
-        weights = m.graph.edge_weights(m.cost_per_km, premium, m.gang_fee_per_km + rival_fee,
-                                       p.mode_change_cost)
-        dist, pred, origin = m.graph.search(weights, self.sources)
+        weights = m.router.edge_weights(m.cost_per_km, premium, m.gang_fee_per_km + rival_fee,
+                                        p.mode_change_cost)
+        dist, pred, origin = m.router.search(weights, self.sources)
         cand = [(dist[t], int(origin[t]), int(t)) for t in self.ports if np.isfinite(dist[t])]
         if not cand:
             self.routes, self.route_p = [], np.zeros(0)
