@@ -1,0 +1,57 @@
+"""Bad input through the real CLI: one line, exit 2, no traceback, nothing written."""
+
+import re
+import shutil
+
+import pytest
+
+from conftest import SCENARIOS, corridor_cli
+
+MAP_TEXT = (SCENARIOS / "maps" / "corridor.toml").read_text()
+
+
+def _raster(text: str, change) -> str:
+    head, rest = text.split('raster = """', 1)
+    raster, tail = rest.split('"""', 1)
+    return head + 'raster = """' + change(raster) + '"""' + tail
+
+
+def _no_tables(text: str, kind: str) -> str:
+    """The map without its [[kind]] tables (they run up to the next kind of table or the end)."""
+    return re.sub(rf"^\[\[{kind}\]\].*?(?=^\[\[(?!{kind}\]\])|\Z)", "", text, flags=re.S | re.M)
+
+
+MAP_CASES = {
+    "all sea": (lambda t: _raster(t, lambda r: re.sub(r"[^.\n]", ".", r)), "map.raster", "no land"),
+    "NaN latitude": (lambda t: re.sub(r"(?m)^(lat = )[-0-9.]+", r"\1nan", t, count=1), "feature[0].lat", "finite"),
+    "infinite west": (lambda t: t.replace("west = -118.0", "west = inf", 1), "map.west", "finite"),
+    "text north": (lambda t: t.replace("north = 33.0", 'north = "x"', 1), "map.north", "finite"),
+    "non-ASCII symbol": (lambda t: _raster(t, lambda r: r.replace("U", "Ü")).replace('symbol = "U"', 'symbol = "Ü"', 1),
+                         "jurisdiction[", "ASCII"),
+    "jurisdiction a string": (lambda t: 'jurisdiction = "MX"\n' + _no_tables(t, "jurisdiction"),
+                              "jurisdiction", "[[jurisdiction]] tables"),
+    "jurisdiction strings": (lambda t: 'jurisdiction = ["MX", "GT"]\n' + _no_tables(t, "jurisdiction"),
+                             "jurisdiction", "[[jurisdiction]] tables"),
+    "feature a string": (lambda t: 'feature = "port"\n' + _no_tables(t, "feature"), "feature", "[[feature]] tables"),
+    "feature strings": (lambda t: 'feature = ["port"]\n' + _no_tables(t, "feature"), "feature", "[[feature]] tables"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MAP_CASES))
+def test_malformed_map_gets_one_line_naming_the_field(tmp_path, case):
+    change, field, expect = MAP_CASES[case]
+    (tmp_path / "maps").mkdir()
+    broken = tmp_path / "maps" / "broken.toml"
+    new = change(MAP_TEXT)
+    assert new != MAP_TEXT
+    broken.write_text(new)
+    sc = tmp_path / "sc.toml"
+    sc.write_text((SCENARIOS / "baseline.toml").read_text().replace('map = "maps/corridor.toml"',
+                                                                   'map = "maps/broken.toml"', 1))
+    for cmd in (["validate", sc], ["run", sc, "--steps", "2", "--out", tmp_path / "out", "--quiet"]):
+        r = corridor_cli(*cmd)
+        assert r.returncode == 2, (case, r.stderr[-600:])
+        msg = r.stderr.strip()
+        assert "Traceback" not in msg and msg.count("\n") == 0, msg
+        assert msg.startswith(f"corridor: error: {broken.resolve()}: field '{field}") and expect in msg, msg
+    assert not (tmp_path / "out").exists()
