@@ -55,3 +55,35 @@ def test_malformed_map_gets_one_line_naming_the_field(tmp_path, case):
         assert "Traceback" not in msg and msg.count("\n") == 0, msg
         assert msg.startswith(f"corridor: error: {broken.resolve()}: field '{field}") and expect in msg, msg
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("how", ["absolute", "relative"])
+def test_scenario_in_another_folder_extends_a_shipped_one(tmp_path, how):
+    """The inherited `map` resolves against the file that set it (scenarios/), not the new file."""
+    import os
+    base = SCENARIOS / "mexico_crackdown.toml"
+    mine = tmp_path / "mine" / "my_crackdown.toml"
+    mine.parent.mkdir()
+    ref = str(base) if how == "absolute" else os.path.relpath(base, mine.parent)
+    mine.write_text(f'[scenario]\nextends = "{ref}"\nname = "my_crackdown"\nsteps = 40\n')
+    v = corridor_cli("validate", mine)
+    assert v.returncode == 0, v.stderr
+    assert "my_crackdown: 40 months" in v.stdout
+    out = tmp_path / "out"
+    r = corridor_cli("run", mine, "--steps", "2", "--out", out, "--quiet", "--no-charts", "--no-counterfactual")
+    assert r.returncode == 0, r.stderr
+    assert (out / "summary.json").is_file()
+
+
+def test_extends_a_file_whose_scenario_is_not_a_table(tmp_path):
+    (tmp_path / "base.toml").write_text('scenario = "baseline"\n')
+    child = tmp_path / "child.toml"
+    child.write_text('[scenario]\nextends = "base.toml"\nname = "child"\n')
+    for cmd in (["validate", child], ["run", child, "--steps", "2", "--out", tmp_path / "out", "--quiet"]):
+        r = corridor_cli(*cmd)
+        assert r.returncode == 2, r.stderr
+        msg = r.stderr.strip()
+        assert "Traceback" not in msg and msg.count("\n") == 0, msg
+        assert msg.startswith(f"corridor: error: {(tmp_path / 'base.toml').resolve()}: field 'scenario': "
+                              "expected a [scenario] table"), msg
+    assert not (tmp_path / "out").exists()
