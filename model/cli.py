@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -11,6 +12,7 @@ from .cliargs import positive, seed
 from .errors import InputError
 
 EXIT_BAD_INPUT = 2
+EXIT_CLOSED_PIPE = 141
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -94,6 +96,18 @@ def cmd_validate(args) -> int:
     return 0
 
 
+def closed_pipe() -> int:
+    """The reader went away (`corridor ... | head`): stop quietly, like any Unix tool.
+
+    Output still buffered goes to /dev/null so the exit flush cannot fail again, and the
+    status is 141 (128 + SIGPIPE), what a shell reports for a tool stopped by a closed pipe.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return EXIT_CLOSED_PIPE
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -104,7 +118,11 @@ def main(argv: list[str] | None = None) -> int:
     handlers = {"run": cmd_run, "validate": cmd_validate, **sweep_handlers, **report_handlers,
                 **compare_handlers, **dashboard_handlers}
     try:
-        return handlers[args.command](args)
+        code = handlers[args.command](args)
+        sys.stdout.flush()               # a closed pipe shows here, not as noise at exit
+        return code
+    except BrokenPipeError:
+        return closed_pipe()
     except InputError as exc:
         print(f"corridor: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -87,3 +87,30 @@ def test_extends_a_file_whose_scenario_is_not_a_table(tmp_path):
         assert msg.startswith(f"corridor: error: {(tmp_path / 'base.toml').resolve()}: field 'scenario': "
                               "expected a [scenario] table"), msg
     assert not (tmp_path / "out").exists()
+
+
+def _cli_into_closed_pipe(*args, read=0):
+    """Run the CLI with stdout on a real pipe whose reader reads `read` bytes, then goes away."""
+    import os
+    import subprocess
+    import sys
+    r, w = os.pipe()
+    env = dict(os.environ, MPLBACKEND="Agg")
+    if not read:
+        os.close(r)                      # the reader is gone before the first write
+    proc = subprocess.Popen([sys.executable, "-m", "model.cli", *map(str, args)], cwd=SCENARIOS.parent,
+                            stdout=w, stderr=subprocess.PIPE, text=True, env=env)
+    os.close(w)
+    if read:
+        with os.fdopen(r, "rb") as reader:
+            assert reader.read(read)
+    _, err = proc.communicate(timeout=120)
+    return proc.returncode, err
+
+
+@pytest.mark.parametrize("explain,read", [(True, 0), (False, 0), (True, 100)])
+def test_closed_pipe_stops_quietly(explain, read):
+    """`corridor validate --explain | head`: no traceback, no 'Exception ignored', status 141."""
+    code, err = _cli_into_closed_pipe("validate", SCENARIOS / "baseline.toml", *(["--explain"] if explain else []),
+                                      read=read)
+    assert err == "" and code == 141, (code, err)
