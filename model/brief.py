@@ -437,6 +437,9 @@ def _atomic(path: Path, write) -> None:
 def make_brief(scenarios: list[Path], out: Path, replications: int = 3, root_seed: int | None = None,
                steps: int | None = None, log=None) -> tuple[Path, Path, int]:
     """Run every scenario and write OUT (PDF) and OUT with .html; returns (pdf, html, pages)."""
+    from .scenario import check_steps
+
+    check_steps(steps)
     out = Path(out)
     if out.suffix.lower() != ".pdf":
         raise InputError(out, "--out", "expected a file name ending in .pdf (the HTML is written beside it)")

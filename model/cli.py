@@ -48,8 +48,9 @@ def cmd_run(args) -> int:
     from tqdm import tqdm
 
     from .run import command_line, run_pair, write_results
-    from .scenario import load_scenario
+    from .scenario import check_steps, load_scenario
 
+    check_steps(args.steps)
     sc, cmap = load_scenario(args.scenario)
     seed = sc.scenario.seed if args.seed is None else args.seed
     steps = args.steps or sc.scenario.steps

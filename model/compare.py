@@ -67,8 +67,9 @@ def compare(paths: list[Path], replications: int, root_seed: int | None = None,
             steps: int | None = None, progress=None) -> pd.DataFrame:
     """One row per scenario and replication."""
     from .run import run_pair
-    from .scenario import load_scenario
+    from .scenario import check_steps, load_scenario
 
+    check_steps(steps)
     loaded = [(p, *load_scenario(p)) for p in paths]      # validate every file before running
     for p, sc, _ in loaded:
         if not sc.policy:

@@ -21,7 +21,7 @@ import pandas as pd
 from . import __version__
 from .corridor import CorridorModel, month_label
 from .metrics import displacement, summarize
-from .scenario import Scenario
+from .scenario import Scenario, check_steps
 
 
 @dataclass
@@ -35,7 +35,7 @@ class RunResult:
 
 def simulate(scenario: Scenario, cmap, seed: int, steps: int | None = None, progress=None) -> RunResult:
     """Run one model for `steps` months; `progress` is called once per month if given."""
-    steps = scenario.scenario.steps if steps is None else steps
+    steps = scenario.scenario.steps if steps is None else check_steps(steps)
     model = CorridorModel(scenario, cmap, seed=seed)
     for _ in range(steps):
         model.step()

@@ -300,6 +300,21 @@ def parse_scenario(data: dict, path: Path | str | None = None) -> Scenario:
     return sc
 
 
+def check_steps(steps: int | None) -> int | None:
+    """A run length from the command line (--steps), held to the schema's bound on scenario.steps.
+
+    Assigning to a Meta validates the value against that one field, so the bound is defined once.
+    """
+    if steps is None:
+        return None
+    try:
+        Meta.model_construct(name="--steps").steps = steps
+    except ValidationError as exc:
+        raise InputError(None, "--steps", f"{exc.errors()[0]['msg']} months, the bound on scenario.steps "
+                         f"(got {steps})") from None
+    return steps
+
+
 def read_toml(path: Path | str) -> dict:
     path = Path(path)
     if not path.is_file():

@@ -114,3 +114,28 @@ def test_closed_pipe_stops_quietly(explain, read):
     code, err = _cli_into_closed_pipe("validate", SCENARIOS / "baseline.toml", *(["--explain"] if explain else []),
                                       read=read)
     assert err == "" and code == 141, (code, err)
+
+
+@pytest.mark.parametrize("command", ["run", "compare", "brief"])
+def test_steps_flag_is_held_to_the_schema_bound(tmp_path, command):
+    """`--steps 10000000` would start a 92-hour run: refused at once, like steps = 10000000 in a file."""
+    import time
+    out = tmp_path / ("b.pdf" if command == "brief" else "o")
+    t0 = time.perf_counter()
+    r = corridor_cli(command, SCENARIOS / "mexico_crackdown.toml", "--steps", "10000000", "--out", out, "--quiet",
+                     timeout=60)
+    assert time.perf_counter() - t0 < 30
+    assert r.returncode == 2, r.stderr[-600:]
+    msg = r.stderr.strip()
+    assert "Traceback" not in msg and msg.count("\n") == 0, msg
+    assert "field '--steps'" in msg and "less than or equal to 1200" in msg and "10000000" in msg, msg
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_steps_bound_is_the_schema_one():
+    from model.errors import InputError
+    from model.scenario import Meta, check_steps
+    bound = next(m.le for m in Meta.model_fields["steps"].metadata if getattr(m, "le", None) is not None)
+    assert check_steps(bound) == bound
+    with pytest.raises(InputError, match="--steps"):
+        check_steps(bound + 1)
