@@ -131,19 +131,17 @@ def seed_numbers(result: dict, cmap) -> tuple[dict, pd.Series]:
 
 
 def run_scenario(path: Path, replications: int, root_seed: int | None, steps: int | None,
-                 workdir: Path, log=None) -> ScenarioBrief:
+                 workdir: Path, log=None, loaded=None) -> ScenarioBrief:
+    """Brief numbers of one scenario; `loaded` = (scenario, map) already checked by `compare.comparable`."""
+    from .compare import comparable
     from .corridor import month_label
     from .run import run_pair, write_results
     from .scenario import load_scenario
 
-    sc, cmap = load_scenario(path)
-    if not sc.policy:
-        raise InputError(path, "policy", "has no [[policy]] rows, so there is nothing to compare with its "
-                         "baseline; give a scenario with a policy")
+    if loaded is None:
+        loaded = comparable([(path, *load_scenario(path))], steps)[0][1:]
+    sc, cmap = loaded
     steps = steps or sc.scenario.steps
-    if min(p.start for p in sc.policy) >= steps:
-        raise InputError(path, "policy", f"no policy starts within the {steps} months simulated; "
-                         "raise --steps")
     root = sc.scenario.seed if root_seed is None else root_seed
     seeds = replicate_seeds(root, replications)
     targeted = sorted({t for p in sc.policy for t in p.target})
@@ -448,10 +446,15 @@ def make_brief(scenarios: list[Path], out: Path, replications: int = 3, root_see
     for p in scenarios:
         if not Path(p).is_file():
             raise InputError(p, None, "scenario file not found")
+    from .compare import comparable
+    from .scenario import load_scenario
+
+    # every file checked before anything runs; those without a policy in force are skipped with a warning
+    loaded = comparable([(Path(p), *load_scenario(p)) for p in scenarios], steps)
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".brief-", dir=out.parent) as work:
-        briefs = [run_scenario(Path(p), replications, root_seed, steps, Path(work) / str(i), log)
-                  for i, p in enumerate(scenarios)]
+        briefs = [run_scenario(p, replications, root_seed, steps, Path(work) / str(i), log, loaded=(sc, cmap))
+                  for i, (p, sc, cmap) in enumerate(loaded)]
         if log:
             log("drawing the charts")
         figures = [brief_charts(b) for b in briefs]

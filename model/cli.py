@@ -47,7 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_run(args) -> int:
     from tqdm import tqdm
 
-    from .run import command_line, run_pair, write_results
+    from .errors import warn
+    from .run import command_line, policy_in_force, policy_outside_run, run_pair, write_results
     from .scenario import check_steps, load_scenario
 
     check_steps(args.steps)
@@ -57,12 +58,19 @@ def cmd_run(args) -> int:
     out = args.out or Path("results") / f"{sc.scenario.name}-seed{seed}"
     if out.exists() and not out.is_dir():
         raise InputError(out, None, "--out must be a folder, and this is a file")
-    runs = 2 if (sc.policy and not args.no_counterfactual) else 1
+    late = policy_outside_run(sc, steps)        # compare and brief skip such scenarios; run says so
+    if late:
+        warn(args.scenario, "policy", late)
+    counterfactual = policy_in_force(sc, steps) and not args.no_counterfactual   # else the same run twice
+    runs = 2 if counterfactual else 1
     t0 = time.perf_counter()
     with tqdm(total=steps * runs, unit="month", desc=sc.scenario.name, disable=args.quiet or None,
               file=sys.stderr) as bar:
-        result = run_pair(sc, cmap, seed, steps, counterfactual=not args.no_counterfactual,
-                          progress=bar.update)
+        result = run_pair(sc, cmap, seed, steps, counterfactual=counterfactual, progress=bar.update)
+    if late:
+        result["summary"]["warnings"] = [late]
+        if not policy_in_force(sc, steps):
+            result["summary"]["policy_in_force"] = False
     wall = time.perf_counter() - t0
     write_results(result, cmap, out, args.scenario, command_line(), wall, charts=not args.no_charts)
     s = result["summary"]
@@ -72,6 +80,8 @@ def cmd_run(args) -> int:
           f"seized {c['seized']:.1f} t, in transit {c['in_transit']:.1f} t")
     top = ", ".join(f"{k} {v:.0%}" for k, v in list(s["transit_share"].items())[:5])
     print(f"  transit share: {top}; Central America {s['central_america_share']:.0%}")
+    if s.get("policy_in_force") is False:
+        print("  vs counterfactual: policy not in force within the run, so no comparison (see the warning)")
     if "displacement" in s:
         d = s["displacement"]
         ratio = "n/a" if d["ratio"] is None else f"{d['ratio']:.2f}"

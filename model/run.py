@@ -52,6 +52,25 @@ def evaluation_window(scenario: Scenario, steps: int) -> tuple[int, int]:
     return (min(starts), steps) if starts else (0, steps)
 
 
+def policy_outside_run(scenario: Scenario, steps: int) -> str | None:
+    """Why a comparison with the counterfactual would show less than the policy: rows that
+    start at or after the last month run, named with their start months; None if every row
+    comes into force. Shared by run, compare and brief so they all say the same."""
+    late = [(i, p) for i, p in enumerate(scenario.policy) if p.start >= steps]
+    if not late:
+        return None
+    rows = ", ".join(f"policy[{i}] ({p.lever}) starts at month {p.start}" for i, p in late)
+    if len(late) == len(scenario.policy):
+        return (f"policy not in force within the run: {rows}, but the run has {steps} months "
+                f"(0-{steps - 1}); nothing to compare: use --steps {min(p.start for _, p in late) + 1} or more")
+    return f"{rows}, after the {steps} months run: those rows are not applied"
+
+
+def policy_in_force(scenario: Scenario, steps: int) -> bool:
+    """At least one policy row applies within the run (False also when there is no policy)."""
+    return any(p.start < steps for p in scenario.policy)
+
+
 def targeted_mask(scenario: Scenario, cmap) -> np.ndarray:
     mask = np.zeros(cmap.shape, bool)
     for p in scenario.policy:

@@ -139,3 +139,68 @@ def test_steps_bound_is_the_schema_one():
     assert check_steps(bound) == bound
     with pytest.raises(InputError, match="--steps"):
         check_steps(bound + 1)
+
+
+def _early_policy(tmp_path):
+    """demand_reduction with its policy from month 0, so a 2-month run has it in force."""
+    p = tmp_path / "early_demand.toml"
+    p.write_text(f'[scenario]\nextends = "{SCENARIOS / "demand_reduction.toml"}"\nname = "early_demand"\n\n'
+                 '[[policy]]\nlever = "us_demand"\nstart = 0\noperation = "multiply"\nvalue = 0.7\n')
+    return p
+
+
+def test_run_says_when_the_policy_never_comes_into_force(tmp_path):
+    """mexico_crackdown starts at month 35: a 10-month run must not report '+0%' against its counterfactual."""
+    import json
+    out = tmp_path / "o"
+    r = corridor_cli("run", SCENARIOS / "mexico_crackdown.toml", "--steps", "10", "--out", out, "--quiet", "--no-charts")
+    assert r.returncode == 0, r.stderr
+    warning = r.stderr.strip()
+    assert warning.count("\n") == 0 and warning.startswith("corridor: warning: "), warning
+    assert "policy[0]" in warning and "policy[1]" in warning and "month 35" in warning and "10 months" in warning
+    assert "+0%" not in r.stdout and "policy not in force within the run" in r.stdout
+    s = json.loads((out / "summary.json").read_text())
+    assert s["policy_in_force"] is False and s["warnings"] == [warning.removeprefix(
+        f"corridor: warning: {SCENARIOS / 'mexico_crackdown.toml'}: field 'policy': ")]
+    assert "displacement" not in s and not (out / "counterfactual_timeseries.parquet").exists()
+
+
+def test_compare_skips_files_without_a_policy_in_force(tmp_path):
+    """`corridor compare scenarios/*.toml` includes baseline.toml: skipped with a note, the rest compared."""
+    import pandas as pd
+    early = _early_policy(tmp_path)
+    out = tmp_path / "c"
+    r = corridor_cli("compare", SCENARIOS / "baseline.toml", early, SCENARIOS / "mexico_crackdown.toml",
+                     "--replications", "1", "--steps", "2", "--out", out, "--quiet")
+    assert r.returncode == 0, r.stderr
+    lines = r.stderr.strip().split("\n")
+    assert len(lines) == 2 and all(line.startswith("corridor: warning: ") for line in lines), lines
+    assert "baseline.toml" in lines[0] and "skipped" in lines[0] and "no policy schedule" in lines[0]
+    assert "mexico_crackdown.toml" in lines[1] and "not in force" in lines[1] and "month 35" in lines[1]
+    assert list(pd.read_csv(out / "compare.csv").scenario) == ["early_demand"]
+    assert "+0.0 [+0.0, +0.0]" not in r.stdout
+
+
+@pytest.mark.parametrize("command", ["compare", "brief"])
+def test_nothing_to_compare_is_one_error(tmp_path, command):
+    out = tmp_path / ("b.pdf" if command == "brief" else "c")
+    r = corridor_cli(command, SCENARIOS / "baseline.toml", SCENARIOS / "mexico_crackdown.toml", "--steps", "10",
+                     "--out", out, "--quiet")
+    assert r.returncode == 2, r.stderr
+    msg = r.stderr.strip()
+    assert msg.count("\n") == 0 and "Traceback" not in msg and "field 'policy'" in msg, msg
+    assert "none of the 2 scenarios" in msg and "baseline.toml" in msg and "mexico_crackdown.toml" in msg
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_brief_skips_files_without_a_policy_in_force(tmp_path):
+    early = _early_policy(tmp_path)
+    out = tmp_path / "b" / "b.pdf"
+    r = corridor_cli("brief", SCENARIOS / "baseline.toml", early, "--replications", "1", "--steps", "2",
+                     "--out", out, "--quiet")
+    assert r.returncode == 0, r.stderr
+    lines = r.stderr.strip().split("\n")
+    assert len(lines) == 1 and "baseline.toml" in lines[0] and "skipped" in lines[0], lines
+    assert out.is_file() and out.with_suffix(".html").is_file()
+    assert out.with_suffix(".html").read_text().count("compared with the same world without the policy") == 1
