@@ -95,6 +95,12 @@ def _cli_into_closed_pipe(*args, read=0):
     import subprocess
     import sys
     r, w = os.pipe()
+    if read:
+        # the smallest pipe (one page): the output (~6 kB) cannot all fit before the reader goes away
+        fcntl = pytest.importorskip("fcntl")
+        if not hasattr(fcntl, "F_SETPIPE_SZ"):
+            pytest.skip("needs Linux pipes (F_SETPIPE_SZ)")
+        fcntl.fcntl(w, fcntl.F_SETPIPE_SZ, 4096)
     env = dict(os.environ, MPLBACKEND="Agg")
     if not read:
         os.close(r)                      # the reader is gone before the first write
