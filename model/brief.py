@@ -133,19 +133,17 @@ def seed_numbers(result: dict, cmap) -> tuple[dict, pd.Series]:
 
 
 def run_scenario(path: Path, replications: int, root_seed: int | None, steps: int | None,
-                 workdir: Path, log=None) -> ScenarioBrief:
+                 workdir: Path, log=None, loaded=None) -> ScenarioBrief:
+    """Brief numbers of one scenario; `loaded` = (scenario, map) already checked by `compare.comparable`."""
+    from .compare import comparable
     from .corridor import month_label
     from .run import run_pair, write_results
     from .scenario import load_scenario
 
-    sc, cmap = load_scenario(path)
-    if not sc.policy:
-        raise InputError(path, "policy", "has no [[policy]] rows, so there is nothing to compare with its "
-                         "baseline; give a scenario with a policy")
+    if loaded is None:
+        loaded = comparable([(path, *load_scenario(path))], steps)[0][1:]
+    sc, cmap = loaded
     steps = steps or sc.scenario.steps
-    if min(p.start for p in sc.policy) >= steps:
-        raise InputError(path, "policy", f"no policy starts within the {steps} months simulated; "
-                         "raise --steps")
     root = sc.scenario.seed if root_seed is None else root_seed
     seeds = replication_seeds(root, replications)
     targeted = sorted({t for p in sc.policy for t in p.target})
@@ -431,6 +429,9 @@ def html_document(briefs: list[ScenarioBrief], figures, root_seed: int | None) -
 def make_brief(scenarios: list[Path], out: Path, replications: int = 3, root_seed: int | None = None,
                steps: int | None = None, log=None) -> tuple[Path, Path, int]:
     """Run every scenario and write OUT (PDF) and OUT with .html; returns (pdf, html, pages)."""
+    from .scenario import check_steps
+
+    check_steps(steps)
     out = Path(out)
     if out.suffix.lower() != ".pdf":
         raise InputError(out, "--out", "expected a file name ending in .pdf (the HTML is written beside it)")
@@ -439,12 +440,17 @@ def make_brief(scenarios: list[Path], out: Path, replications: int = 3, root_see
     for p in scenarios:
         if not Path(p).is_file():
             raise InputError(p, None, "scenario file not found")
+    from .compare import comparable
+    from .scenario import load_scenario
+
     html_path = out.with_suffix(".html")
     check_own_file(out, PDF_MARK)           # before any run: never overwrite a file that is not ours
     check_own_file(html_path, HTML_MARK, "--out (the HTML beside it)")
+    # every file checked before anything runs; those without a policy in force are skipped with a warning
+    loaded = comparable([(Path(p), *load_scenario(p)) for p in scenarios], steps)
     with scratch_folder(out) as work:
-        briefs = [run_scenario(Path(p), replications, root_seed, steps, Path(work) / str(i), log)
-                  for i, p in enumerate(scenarios)]
+        briefs = [run_scenario(p, replications, root_seed, steps, Path(work) / str(i), log, loaded=(sc, cmap))
+                  for i, (p, sc, cmap) in enumerate(loaded)]
         if log:
             log("drawing the charts")
         figures = [brief_charts(b) for b in briefs]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import os
 import sys
 import time
 from pathlib import Path
@@ -13,6 +14,7 @@ from .errors import InputError
 
 EXIT_BAD_INPUT = 2
 EXIT_ENVIRONMENT = 1
+EXIT_CLOSED_PIPE = 141
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -89,22 +91,31 @@ class PhaseBars:
 
 
 def cmd_run(args) -> int:
+    from .errors import warn
     from .metrics import window_span
     from .resultdir import check_target, default_out
-    from .run import command_line, run_pair, write_results
-    from .scenario import load_scenario
+    from .run import command_line, policy_in_force, policy_outside_run, run_pair, write_results
+    from .scenario import check_steps, load_scenario
 
+    check_steps(args.steps)
     sc, cmap = load_scenario(args.scenario)
     seed = sc.scenario.seed if args.seed is None else args.seed
     steps = args.steps or sc.scenario.steps
     out = args.out or default_out(f"{sc.scenario.name}-seed{seed}")
     check_target(out, "run")    # before the run, so a refused --out costs nothing
-    runs = 2 if (sc.policy and not args.no_counterfactual) else 1
+    late = policy_outside_run(sc, steps)        # compare and brief skip such scenarios; run says so
+    if late:
+        warn(args.scenario, "policy", late)
+    counterfactual = policy_in_force(sc, steps) and not args.no_counterfactual   # else the same run twice
+    runs = 2 if counterfactual else 1
     t0 = time.perf_counter()
     phases = ["scenario", "counterfactual (no policy)"][:runs]
     with PhaseBars(sc.scenario.name, phases, steps, quiet=args.quiet) as bars:
-        result = run_pair(sc, cmap, seed, steps, counterfactual=not args.no_counterfactual,
-                          progress=bars.update)
+        result = run_pair(sc, cmap, seed, steps, counterfactual=counterfactual, progress=bars.update)
+    if late:
+        result["summary"]["warnings"] = [late]
+        if not policy_in_force(sc, steps):
+            result["summary"]["policy_in_force"] = False
     wall = time.perf_counter() - t0
     if not args.quiet:
         step = "writing results and drawing charts…" if not args.no_charts else "writing results…"
@@ -120,6 +131,8 @@ def cmd_run(args) -> int:
     top = ", ".join(f"{k} {v:.0%}" for k, v in list(s["transit_share"].items())[:5])
     print(f"  loads crossing each country, {span} (% of finished loads): {top}; "
           f"Central America {s['central_america_share']:.0%}")
+    if s.get("policy_in_force") is False:
+        print("  vs counterfactual: policy not in force within the run, so no comparison (see the warning)")
     if "displacement" in s:
         d = s["displacement"]
         ratio = "n/a" if d["ratio"] is None else f"{d['ratio']:.2f}"
@@ -158,6 +171,16 @@ def environment_message(exc: OSError) -> str:
 
 
 _WRITE_ERRNOS = {errno.EROFS, errno.ENOSPC, errno.EACCES, errno.EPERM, errno.EDQUOT, errno.EFBIG}
+def closed_pipe() -> int:
+    """The reader went away (`corridor ... | head`): stop quietly, like any Unix tool.
+
+    Output still buffered goes to /dev/null so the exit flush cannot fail again, and the
+    status is 141 (128 + SIGPIPE), what a shell reports for a tool stopped by a closed pipe.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return EXIT_CLOSED_PIPE
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -170,7 +193,11 @@ def main(argv: list[str] | None = None) -> int:
     handlers = {"run": cmd_run, "validate": cmd_validate, **sweep_handlers, **report_handlers,
                 **compare_handlers, **dashboard_handlers}
     try:
-        return handlers[args.command](args)
+        code = handlers[args.command](args)
+        sys.stdout.flush()               # a closed pipe shows here, not as noise at exit
+        return code
+    except BrokenPipeError:
+        return closed_pipe()
     except InputError as exc:
         print(f"corridor: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -64,21 +64,51 @@ def outcomes(summary: dict, targeted: list[str]) -> dict:
     }
 
 
+def comparable(loaded: list[tuple], steps: int | None) -> list[tuple]:
+    """The (path, scenario, map) entries whose policy comes into force within the run.
+
+    The others are skipped with a one-line warning each (`corridor compare scenarios/*.toml`
+    includes the baseline); if none is left, that is bad input. Shared by compare and brief.
+    """
+    from .errors import warn
+    from .run import policy_in_force, policy_outside_run
+
+    keep, skipped = [], []
+    for entry in loaded:
+        p, sc = entry[0], entry[1]
+        n = steps or sc.scenario.steps
+        late = policy_outside_run(sc, n)
+        if not sc.policy:
+            skipped.append((p, "has no policy schedule ([[policy]] rows), so there is nothing to compare "
+                               "with its counterfactual"))
+        elif not policy_in_force(sc, n):
+            skipped.append((p, late))
+        else:
+            if late:
+                warn(p, "policy", late)
+            keep.append(entry)
+    if not keep:
+        if len(skipped) == 1:
+            raise InputError(skipped[0][0], "policy", skipped[0][1])
+        raise InputError(None, "policy", f"none of the {len(skipped)} scenarios has a policy in force within the "
+                         f"run ({', '.join(str(p) for p, _ in skipped)}): nothing to compare")
+    for p, why in skipped:
+        warn(p, "policy", f"skipped: {why}")
+    return keep
+
+
 def compare(paths: list[Path], replications: int, root_seed: int | None = None,
             steps: int | None = None, progress=None) -> pd.DataFrame:
     """One row per scenario and replication."""
     from .run import run_pair
-    from .scenario import load_scenario
+    from .scenario import check_steps, load_scenario
 
+    check_steps(steps)
     loaded = [(p, *load_scenario(p)) for p in paths]      # validate every file before running
-    for p, sc, _ in loaded:
-        if not sc.policy:
-            raise InputError(p, "policy", "has no policy schedule, so there is nothing to compare "
-                             "against its counterfactual")
     root = loaded[0][1].scenario.seed if root_seed is None else root_seed
     seeds = replication_seeds(root, replications)
     rows = []
-    for p, sc, cmap in loaded:
+    for p, sc, cmap in comparable(loaded, steps):
         targeted = sorted({t for pol in sc.policy for t in pol.target})
         for k, seed in enumerate(seeds):
             s = run_pair(sc, cmap, seed, steps)["summary"]

@@ -118,6 +118,28 @@ def _err(path, field, msg):
     return InputError(path, field, msg)
 
 
+def _number(path, field: str, value, low: float, high: float, what: str, open_low: bool = False) -> float:
+    """A finite number in [low, high] (or (low, high]); NaN, infinity, text and booleans are refused."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or not (low < value if open_low else low <= value) or not value <= high:
+        raise _err(path, field, f"expected {what}, a finite number in {'(' if open_low else '['}{low:g}, "
+                   f"{high:g}], got {value!r}")
+    return float(value)
+
+
+def _tables(path, data: dict, key: str) -> list[dict]:
+    """An array of tables (`[[key]]`); a string, a list of strings or one table is refused."""
+    items = data.get(key, [])
+    if not isinstance(items, list) or not all(isinstance(t, dict) for t in items):
+        raise _err(path, key, f"expected [[{key}]] tables, got {type(items).__name__} {_short(items)}")
+    return items
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def load_map(path: Path | str, maritime_zone_km: float = 370.0) -> CorridorMap:
     """Read and check a map file (format documented in README 'Map format')."""
     path = Path(path)
@@ -128,15 +150,12 @@ def load_map(path: Path | str, maritime_zone_km: float = 370.0) -> CorridorMap:
     for key in ("resolution_deg", "west", "south", "raster"):
         if key not in meta:
             raise _err(path, f"map.{key}", "required field is missing")
-    try:
-        res = float(meta["resolution_deg"])
-        west = float(meta["west"])
-        south = float(meta["south"])
-    except (TypeError, ValueError):
-        raise _err(path, "map", "resolution_deg, west and south must be numbers") from None
-    if not 0 < res <= 5:
-        raise _err(path, "map.resolution_deg", f"expected a number in (0, 5] degrees, got {res}")
+    res = _number(path, "map.resolution_deg", meta["resolution_deg"], 0, 5, "a cell size in degrees", open_low=True)
+    west = _number(path, "map.west", meta["west"], -180, 180, "a longitude in degrees")
+    south = _number(path, "map.south", meta["south"], -90, 90, "a latitude in degrees")
     sea_symbol = meta.get("sea_symbol", ".")
+    if not isinstance(sea_symbol, str) or len(sea_symbol) != 1 or not sea_symbol.isascii():
+        raise _err(path, "map.sea_symbol", f"expected one ASCII character, got {_short(sea_symbol)}")
     raster = meta["raster"]
     if not isinstance(raster, str):
         raise _err(path, "map.raster", "expected a multi-line string")
@@ -148,8 +167,8 @@ def load_map(path: Path | str, maritime_zone_km: float = 370.0) -> CorridorMap:
         if len(r) != width:
             raise _err(path, "map.raster", f"row {i + 1} has {len(r)} cells, expected {width} like row 1")
 
-    jurs = data.get("jurisdiction", [])
-    if not isinstance(jurs, list) or not jurs:
+    jurs = _tables(path, data, "jurisdiction")
+    if not jurs:
         raise _err(path, "jurisdiction", "expected [[jurisdiction]] tables")
     codes, names, countries, symbols = [], [], [], {}
     for i, j in enumerate(jurs):
@@ -157,8 +176,9 @@ def load_map(path: Path | str, maritime_zone_km: float = 370.0) -> CorridorMap:
             if not isinstance(j.get(key), str) or not j.get(key):
                 raise _err(path, f"jurisdiction[{i}].{key}", "required text field is missing")
         sym = j["symbol"]
-        if len(sym) != 1 or sym == sea_symbol:
-            raise _err(path, f"jurisdiction[{i}].symbol", f"expected one character other than '{sea_symbol}'")
+        if len(sym) != 1 or sym == sea_symbol or not sym.isascii():
+            raise _err(path, f"jurisdiction[{i}].symbol",
+                       f"expected one ASCII character other than '{sea_symbol}', got {sym!r}")
         if sym in symbols:
             raise _err(path, f"jurisdiction[{i}].symbol", f"'{sym}' is already used by {codes[symbols[sym]]}")
         if j["code"] in codes or j["code"] == INTL:
@@ -172,6 +192,8 @@ def load_map(path: Path | str, maritime_zone_km: float = 370.0) -> CorridorMap:
     grid = np.array([list(r) for r in rows])            # [row from north, col]
     grid = grid[::-1].T                                   # -> [x, y from south]
     land = grid != sea_symbol
+    if not land.any():
+        raise _err(path, "map.raster", f"has no land: every cell is the sea symbol '{sea_symbol}'")
     unknown = set(np.unique(grid[land])) - set(symbols)
     if unknown:
         raise _err(path, "map.raster", f"symbols without a [[jurisdiction]] row: {''.join(sorted(unknown))}")
@@ -199,20 +221,22 @@ def load_map(path: Path | str, maritime_zone_km: float = 370.0) -> CorridorMap:
     cmap = CorridorMap(path=path, name=str(meta.get("name", path.stem)), res=res, west=west,
                        south=south, land=land, jur=jur, jurisdiction_codes=codes,
                        jurisdiction_names=names, jurisdiction_country=countries)
-    if "north" in meta and abs(south + height * res - float(meta["north"])) > res / 2:
+    if "north" in meta and abs(south + height * res - _number(path, "map.north", meta["north"], -90, 90,
+                                                              "a latitude in degrees")) > res / 2:
         raise _err(path, "map.north", f"{height} rows at {res}° from {south} do not reach {meta['north']}")
 
-    feats = data.get("feature", [])
+    feats = _tables(path, data, "feature")
     for i, f in enumerate(feats):
         for key in ("kind", "name"):
             if not isinstance(f.get(key), str):
                 raise _err(path, f"feature[{i}].{key}", "required text field is missing")
         if f["kind"] not in FEATURE_KINDS:
             raise _err(path, f"feature[{i}].kind", f"expected one of {', '.join(FEATURE_KINDS)}, got '{f['kind']}'")
-        try:
-            lat, lon = float(f["lat"]), float(f["lon"])
-        except (KeyError, TypeError, ValueError):
-            raise _err(path, f"feature[{i}]", "lat and lon must be numbers") from None
+        for key in ("lat", "lon"):
+            if key not in f:
+                raise _err(path, f"feature[{i}].{key}", "required number is missing")
+        lat = _number(path, f"feature[{i}].lat", f["lat"], -90, 90, "a latitude in degrees")
+        lon = _number(path, f"feature[{i}].lon", f["lon"], -180, 180, "a longitude in degrees")
         x, y = cmap.cell_of(lat, lon)
         if not (0 <= x < width and 0 <= y < height):
             raise _err(path, f"feature[{i}]", f"'{f['name']}' at {lat}, {lon} lies outside the map")

@@ -19,7 +19,7 @@ from . import __version__
 from .corridor import CorridorModel, month_label
 from .metrics import displacement, people_per_agent, summarize
 from .resultdir import mark, replace_folder
-from .scenario import Scenario
+from .scenario import Scenario, check_steps
 
 
 @dataclass
@@ -33,7 +33,7 @@ class RunResult:
 
 def simulate(scenario: Scenario, cmap, seed: int, steps: int | None = None, progress=None) -> RunResult:
     """Run one model for `steps` months; `progress` is called once per month if given."""
-    steps = scenario.scenario.steps if steps is None else steps
+    steps = scenario.scenario.steps if steps is None else check_steps(steps)
     model = CorridorModel(scenario, cmap, seed=seed)
     for _ in range(steps):
         model.step()
@@ -48,6 +48,25 @@ def evaluation_window(scenario: Scenario, steps: int) -> tuple[int, int]:
     """Months over which flows are compared: from the first intervention to the end."""
     starts = [p.start for p in scenario.policy if p.start < steps]
     return (min(starts), steps) if starts else (0, steps)
+
+
+def policy_outside_run(scenario: Scenario, steps: int) -> str | None:
+    """Why a comparison with the counterfactual would show less than the policy: rows that
+    start at or after the last month run, named with their start months; None if every row
+    comes into force. Shared by run, compare and brief so they all say the same."""
+    late = [(i, p) for i, p in enumerate(scenario.policy) if p.start >= steps]
+    if not late:
+        return None
+    rows = ", ".join(f"policy[{i}] ({p.lever}) starts at month {p.start}" for i, p in late)
+    if len(late) == len(scenario.policy):
+        return (f"policy not in force within the run: {rows}, but the run has {steps} months "
+                f"(0-{steps - 1}); nothing to compare: use --steps {min(p.start for _, p in late) + 1} or more")
+    return f"{rows}, after the {steps} months run: those rows are not applied"
+
+
+def policy_in_force(scenario: Scenario, steps: int) -> bool:
+    """At least one policy row applies within the run (False also when there is no policy)."""
+    return any(p.start < steps for p in scenario.policy)
 
 
 def targeted_mask(scenario: Scenario, cmap) -> np.ndarray:

@@ -9,6 +9,7 @@ in `load_scenario`, after the map is read, so a typo in a name is caught before 
 from __future__ import annotations
 
 import re
+import os
 import tomllib
 from enum import StrEnum
 from pathlib import Path
@@ -313,6 +314,21 @@ def parse_scenario(data: dict, path: Path | str | None = None) -> Scenario:
     return sc
 
 
+def check_steps(steps: int | None) -> int | None:
+    """A run length from the command line (--steps), held to the schema's bound on scenario.steps.
+
+    Assigning to a Meta validates the value against that one field, so the bound is defined once.
+    """
+    if steps is None:
+        return None
+    try:
+        Meta.model_construct(name="--steps").steps = steps
+    except ValidationError as exc:
+        raise InputError(None, "--steps", f"{exc.errors()[0]['msg']} months, the bound on scenario.steps "
+                         f"(got {steps})") from None
+    return steps
+
+
 def read_toml(path: Path | str) -> dict:
     path = Path(path)
     if not path.is_file():
@@ -338,9 +354,16 @@ def merge(base: dict, child: dict) -> dict:
 
 
 def read_scenario_dict(path: Path, _seen=()) -> dict:
-    """The scenario's TOML with any `extends` chain resolved."""
+    """The scenario's TOML with any `extends` chain resolved.
+
+    A `map` inherited from a file in another folder is rewritten relative to `path`, so
+    each path resolves against the file that set it, as written there.
+    """
+    path = Path(path)
     data = read_toml(path)
     meta = data.get("scenario")
+    if meta is not None and not isinstance(meta, dict):
+        raise InputError(path, "scenario", f"expected a [scenario] table, got {type(meta).__name__} {meta!r:.40}")
     parent = meta.get("extends") if isinstance(meta, dict) else None
     if parent is None:
         return data
@@ -353,6 +376,14 @@ def read_scenario_dict(path: Path, _seen=()) -> dict:
         raise InputError(path, "scenario.extends", f"file not found: {base_path}")
     base = read_scenario_dict(base_path, _seen + (path.resolve(),))
     base.get("scenario", {}).pop("extends", None)
+    inherited_map = base.get("scenario", {}).get("map")
+    here = path.resolve().parent
+    if isinstance(inherited_map, str) and base_path.parent != here:
+        target = base_path.parent / inherited_map
+        try:
+            base["scenario"]["map"] = os.path.relpath(target, here)
+        except ValueError:          # another drive (Windows): no relative path exists
+            base["scenario"]["map"] = str(target)
     merged = merge(base, data)
     merged["scenario"].pop("extends", None)
     merged["scenario"]["extends"] = parent

@@ -54,8 +54,8 @@ def test_sweep_chart_titles_and_labels_stay_inside_the_figure(sweep_df, tmp_path
             lever_heatmap(sub, "mexico_enforcement", "regional_cooperation", LONG,
                           footer_line="Corridor model v0", out=tmp_path / "h.png", dpi=50),
             sensitivity_bars(pd.Series({"mexico_enforcement": 0.4, "regional_cooperation": 0.9}), LONG,
-                             f"spread of the mean outcome across the factor's values (flow gained elsewhere "
-                             f"per unit lost in the targets (ratio))", footer_line="Corridor model v0",
+                             "spread of the mean outcome across the factor's values (flow gained elsewhere "
+                             "per unit lost in the targets (ratio))", footer_line="Corridor model v0",
                              out=tmp_path / "s.png", dpi=50)]
     for fig in figs:
         assert outside_texts(fig) == [], fig._suptitle.get_text()
