@@ -191,7 +191,7 @@ def median_pass(passes: list[dict]) -> dict:
 def scaled_time_per_step(scale: float, steps: int, map_path: Path | None = None) -> dict:
     sc, cmap = load_scenario(BASELINE)
     if map_path is not None:
-        from model.geography import load_map
+        from model.world.geography import load_map
         from model.scenario import check_against_map
         cmap = load_map(map_path, sc.routing.maritime_zone_km)
         check_against_map(sc, cmap, map_path)

@@ -29,8 +29,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from model import sweep  # noqa: E402
-from model.run import run_pair, versions  # noqa: E402
+from model.runs import sweep  # noqa: E402
+from model.runs.simulate import run_pair, versions  # noqa: E402
 from model.scenario import parse_scenario  # noqa: E402
 
 SPEEDUP_TARGET = 1.7

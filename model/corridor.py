@@ -10,14 +10,14 @@ import numpy as np
 from mesa.discrete_space import Cell, OrthogonalMooreGrid
 from scipy import ndimage
 
-from .agents import Cartel, EnforcementUnit, Gang, Migrant, MigrantState
-from .agents.migrant import MigrantTable, migrant_month, on_road
-from .flows import Commodity, Ledger, Shipment
-from .geography import CorridorMap, haversine_km
-from .metrics import Recorder
-from .policy import STRATEGIES, PolicySchedule, Settings, split_pool
-from .routing import Router, RoutingGraph
-from .scenario import Scenario
+from model.agents import Cartel, EnforcementUnit, Gang, Migrant, MigrantState
+from model.agents.migrant import MigrantTable, migrant_month, on_road
+from model.flows import Commodity, Ledger, Shipment
+from model.world.geography import CorridorMap, haversine_km
+from model.metrics import Recorder
+from model.policy import STRATEGIES, PolicySchedule, Settings, split_pool
+from model.world.routing import Router, RoutingGraph
+from model.scenario import Scenario
 
 _GRAPHS: dict[tuple, RoutingGraph] = {}
 _GRAPHS_KEPT = 4                  # maps a process works on at once (a sweep has one)

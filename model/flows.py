@@ -14,7 +14,7 @@ from enum import IntEnum
 
 import numpy as np
 
-from .routing import Route
+from model.world.routing import Route
 
 
 class Commodity(IntEnum):

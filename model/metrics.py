@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .agents import EnforcementUnit, MigrantState
-from .flows import Commodity
+from model.agents import EnforcementUnit, MigrantState
+from model.flows import Commodity
 
 CENTRAL_AMERICA = ("GT", "BZ", "HN", "SV", "NI", "CR", "PA")
 

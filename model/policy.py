@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .geography import INTL, CorridorMap
-from .scenario import JURISDICTION_DEFAULTS, Scenario, Strategy
+from model.world.geography import INTL, CorridorMap
+from model.scenario import JURISDICTION_DEFAULTS, Scenario, Strategy
 
 UNIT_LEVERS = {"enforcement_units": "land", "naval_units": "sea"}
 NUMERIC_LEVERS = ("corruption", "victim_services", "wildlife_training", "migration_enforcement",

@@ -18,8 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
-from .errors import InputError
-from .resultdir import SLUG
+from model.errors import InputError
 
 
 def P(default=..., *, unit: str, ge=None, le=None, gt=None, lt=None, source: str | None = None,
@@ -42,6 +41,9 @@ class Strategy(StrEnum):
     PATROL = "patrol"            # random walk inside its area
     HOTSPOT = "hotspot"          # moves toward recent seizures
     INTELLIGENCE = "intelligence"  # moves toward observed trafficking flow
+
+
+SLUG = r"^[A-Za-z0-9_-]+$"   # scenario and experiment names: they name folders under results/
 
 
 def _slug(v: str) -> str:
@@ -395,7 +397,7 @@ def load_scenario(path: Path | str):
 
     Returns (scenario, corridor_map).
     """
-    from .geography import load_map  # late import: geography is heavier
+    from model.world.geography import load_map  # late import: geography is heavier
 
     path = Path(path)
     sc = parse_scenario(read_scenario_dict(path), path)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from model.run import run_pair
+from model.runs.simulate import run_pair
 
 SEEDS = (2004, 7)
 

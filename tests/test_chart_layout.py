@@ -46,7 +46,7 @@ def sweep_df():
 
 
 def test_sweep_chart_titles_and_labels_stay_inside_the_figure(sweep_df, tmp_path):
-    from model.sweep_charts import lever_heatmap, response_curve, sensitivity_bars
+    from model.outputs.sweep_charts import lever_heatmap, response_curve, sensitivity_bars
 
     sub = sweep_df.dropna(subset=[LONG])
     figs = [response_curve(sub, "mexico_enforcement", LONG, group="regional_cooperation", lever_unit="x",
@@ -65,7 +65,7 @@ def test_sweep_chart_titles_and_labels_stay_inside_the_figure(sweep_df, tmp_path
 
 @pytest.fixture(scope="module")
 def run_folder(tmp_path_factory, crackdown):
-    from model.run import run_pair, write_results
+    from model.runs.simulate import run_pair, write_results
 
     sc, cmap = crackdown
     out = tmp_path_factory.mktemp("layout") / "run"
@@ -75,7 +75,7 @@ def run_folder(tmp_path_factory, crackdown):
 
 
 def test_flow_share_footer_is_not_drawn_over_the_legend(run_folder, tmp_path):
-    from model.charts import flow_share_chart
+    from model.outputs.charts import flow_share_chart
 
     fig = flow_share_chart(run_folder, out=tmp_path / "share.png", dpi=60)
     fig.canvas.draw()
@@ -95,7 +95,7 @@ def test_flow_share_footer_is_not_drawn_over_the_legend(run_folder, tmp_path):
 # ---------------------------------------------------------------- an outcome undefined in some runs
 
 def test_nan_outcome_bars_are_missing_not_zero():
-    from model.sweep_charts import sensitivity_bars
+    from model.outputs.sweep_charts import sensitivity_bars
 
     note = "n/a: outcome undefined (NaN) in 4 of 8 runs"
     fig = sensitivity_bars(pd.Series({"a_lever": 0.5, "b_lever": np.nan}), LONG, "index", note=note)
@@ -113,7 +113,7 @@ def test_nan_outcome_bars_are_missing_not_zero():
 @pytest.fixture(scope="module")
 def nan_sweep(tmp_path_factory):
     """A finished toy grid sweep whose displacement ratio is undefined when block_units is 4."""
-    from model import sweep
+    from model.runs import sweep
 
     base = tmp_path_factory.mktemp("nan_sweep")
     out = base / "out"
@@ -143,7 +143,7 @@ def test_analyze_reports_a_nan_outcome_as_missing(nan_sweep):
 
 
 def test_sensitivity_chart_of_a_nan_outcome_has_no_zero_bars(nan_sweep):
-    from model.sweep_charts import sensitivity_bars, sensitivity_table
+    from model.outputs.sweep_charts import sensitivity_bars, sensitivity_table
 
     out, k, n = nan_sweep
     manifest = json.loads((out / "manifest.json").read_text())

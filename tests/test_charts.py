@@ -21,7 +21,7 @@ STEPS = 40
 @pytest.fixture(scope="session")
 def run_folder(tmp_path_factory, crackdown):
     """mexico_crackdown for 40 months (the policy starts at 35) with its counterfactual, saved."""
-    from model.run import run_pair, write_results
+    from model.runs.simulate import run_pair, write_results
 
     sc, cmap = crackdown
     out = tmp_path_factory.mktemp("charts") / "run"
@@ -32,7 +32,7 @@ def run_folder(tmp_path_factory, crackdown):
 
 @pytest.fixture(scope="session")
 def run_data(run_folder, crackdown):
-    from model.charts import load_run
+    from model.outputs.charts import load_run
     return load_run(run_folder, crackdown[1])
 
 
@@ -59,7 +59,7 @@ def check_png(path, fig, dpi):
 
 
 def test_route_density_map(run_folder, run_data, tmp_path):
-    from model.charts import route_density_map
+    from model.outputs.charts import route_density_map
 
     fig = route_density_map(run_folder, out=tmp_path / "map.png", formats=("png", "svg"), dpi=60, run=run_data)
     check_png(tmp_path / "map.png", fig, 60)
@@ -81,8 +81,8 @@ def test_route_density_map(run_folder, run_data, tmp_path):
 
 
 def test_route_density_map_without_counterfactual(tmp_path_factory, crackdown):
-    from model.charts import route_density_map
-    from model.run import run_pair, write_results
+    from model.outputs.charts import route_density_map
+    from model.runs.simulate import run_pair, write_results
 
     sc, cmap = crackdown
     out = tmp_path_factory.mktemp("nocf") / "run"
@@ -95,7 +95,7 @@ def test_route_density_map_without_counterfactual(tmp_path_factory, crackdown):
 
 
 def test_flow_share_chart(run_folder, run_data, tmp_path):
-    from model.charts import flow_share_chart
+    from model.outputs.charts import flow_share_chart
 
     fig = flow_share_chart(run_folder, out=tmp_path / "share.png", dpi=50, run=run_data)
     check_png(tmp_path / "share.png", fig, 50)
@@ -112,7 +112,7 @@ def test_flow_share_chart(run_folder, run_data, tmp_path):
 
 
 def test_displacement_bars(run_folder, run_data, tmp_path):
-    from model.charts import displacement_bars, displacement_table
+    from model.outputs.charts import displacement_bars, displacement_table
 
     table = displacement_table(run_data)
     assert table.index[0] == "policy area" and table.iloc[0] < 0          # flow pushed out of Mexico
@@ -133,7 +133,7 @@ def test_displacement_bars(run_folder, run_data, tmp_path):
 
 
 def test_outcome_dashboard(run_folder, run_data, tmp_path):
-    from model.charts import outcome_dashboard
+    from model.outputs.charts import outcome_dashboard
 
     fig = outcome_dashboard(run_folder, out=tmp_path / "out.png", dpi=50, run=run_data)
     check_png(tmp_path / "out.png", fig, 50)
@@ -150,7 +150,7 @@ def test_outcome_dashboard(run_folder, run_data, tmp_path):
 
 
 def test_draw_run_charts_writes_every_chart(run_folder, crackdown, tmp_path):
-    from model.charts import draw_run_charts
+    from model.outputs.charts import draw_run_charts
 
     written = draw_run_charts(run_folder, crackdown[1], formats=("png",), dpi=40, out_dir=tmp_path)
     assert sorted(p.name for p in written) == ["displacement.png", "flow_share.png", "outcomes.png",
@@ -186,7 +186,7 @@ def sweep_df():
 
 
 def test_response_curve(sweep_df, tmp_path):
-    from model.sweep_charts import response_curve
+    from model.outputs.sweep_charts import response_curve
 
     fig = response_curve(sweep_df, "mexico_enforcement", "central_america_share", group="regional_cooperation",
                          lever_unit="x", footer_line="Sweep 'toy' · Corridor model v0", out=tmp_path / "r.png", dpi=50)
@@ -205,7 +205,7 @@ def test_response_curve(sweep_df, tmp_path):
 
 
 def test_lever_heatmap(sweep_df, tmp_path):
-    from model.sweep_charts import lever_heatmap
+    from model.outputs.sweep_charts import lever_heatmap
 
     fig = lever_heatmap(sweep_df, "mexico_enforcement", "regional_cooperation", "central_america_share",
                         {"mexico_enforcement": "x"}, "Corridor model v0", tmp_path / "h.png", dpi=50)
@@ -219,7 +219,7 @@ def test_lever_heatmap(sweep_df, tmp_path):
 
 
 def test_sensitivity_bars_sorted(tmp_path):
-    from model.sweep_charts import sensitivity_bars
+    from model.outputs.sweep_charts import sensitivity_bars
 
     idx = pd.Series({"a_lever": 0.1, "b_lever": 0.7, "c_lever": 0.3})
     fig = sensitivity_bars(idx, "cocaine.delivered", "total-effect Sobol index (0–1)",

@@ -19,7 +19,7 @@ from conftest import SCENARIOS  # noqa: E402
 @pytest.fixture
 def page(monkeypatch):
     monkeypatch.setenv("CORRIDOR_DASHBOARD_SCENARIO", str(SCENARIOS / "baseline.toml"))
-    from model import dashboard
+    from model.outputs import dashboard
     # the server wraps a page in an AppLayout, which is where SolaraViz's sidebar lives
     box, rc = solara.render(solara.AppLayout(children=[dashboard.Page()]), handle_error=False)
     yield rc
@@ -96,7 +96,7 @@ def test_levers_act_live_and_survive_reset(page):
 
 def test_levers_change_the_model(baseline):
     from model.agents import EnforcementUnit
-    from model.dashboard import DashboardModel
+    from model.outputs.dashboard import DashboardModel
 
     sc, _ = baseline
     m = DashboardModel(scenario_path=str(sc.path))
@@ -117,8 +117,8 @@ def test_levers_change_the_model(baseline):
 
 def test_simulation_core_does_not_import_the_dashboard():
     import subprocess
-    code = ("import sys, model.corridor, model.run, model.cli; "
-            "print(any(k in sys.modules for k in ('solara', 'model.dashboard')))")
+    code = ("import sys, model.corridor, model.runs.simulate, model.cli; "
+            "print(any(k in sys.modules for k in ('solara', 'model.outputs.dashboard')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -156,7 +156,7 @@ def test_chart_and_counters_show_the_same_month_while_play_steps_on(page, monkey
     counters must still come from one month (they lagged by one)."""
     import threading
 
-    from model import dashboard
+    from model.outputs import dashboard
 
     rc = page
     _button(rc, "Step").click()

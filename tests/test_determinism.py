@@ -6,7 +6,7 @@ import pandas as pd
 from pandas.testing import assert_frame_equal
 
 from conftest import SCENARIOS, corridor_cli
-from model.run import simulate
+from model.runs.simulate import simulate
 
 
 def test_same_seed_same_timeseries(crackdown):

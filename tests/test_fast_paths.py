@@ -14,7 +14,7 @@ from scipy import ndimage
 
 from model.corridor import CorridorModel, compose
 from model.flows import Commodity, Ledger, Shipment
-from model.routing import Route
+from model.world.routing import Route
 
 SHAPE = (23, 17)
 

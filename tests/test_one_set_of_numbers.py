@@ -17,7 +17,7 @@ import pytest  # noqa: E402
 from conftest import corridor_cli  # noqa: E402
 from toy import write_toy_crackdown  # noqa: E402
 
-from model.seeds import replication_seeds  # noqa: E402
+from model.runs.seeds import replication_seeds  # noqa: E402
 
 ROOT_SEED = 9
 SPAN = "2004-04 to 2004-12"           # months 3..11: the policy starts at month 3 of 12
@@ -49,8 +49,8 @@ def test_summary_records_the_window_every_output_uses(cli_run):
 
 
 def test_delivered_change_is_the_same_number_in_cli_summary_chart_and_brief(toy, cli_run, tmp_path):
-    from model.brief import change_phrase, headlines, run_scenario
-    from model.charts import load_run, outcome_dashboard
+    from model.outputs.brief import change_phrase, headlines, run_scenario
+    from model.outputs.charts import load_run, outcome_dashboard
 
     path, _, cmap = toy
     out, stdout, s = cli_run
@@ -73,8 +73,8 @@ def test_delivered_change_is_the_same_number_in_cli_summary_chart_and_brief(toy,
 
 
 def test_route_density_map_sums_exactly_the_window(toy, cli_run):
-    from model.charts import load_run, route_density_map, window_cells
-    from model.run import run_pair
+    from model.outputs.charts import load_run, route_density_map, window_cells
+    from model.runs.simulate import run_pair
 
     _, sc, cmap = toy
     out, _, s = cli_run
@@ -100,8 +100,8 @@ def test_migrants_are_counted_in_people(toy, cli_run):
 
 
 def test_compare_and_brief_run_the_same_seeds(toy, tmp_path):
-    from model.brief import run_scenario
-    from model.compare import compare
+    from model.outputs.brief import run_scenario
+    from model.runs.compare import compare
 
     path = toy[0]
     runs = compare([path], 2, ROOT_SEED)

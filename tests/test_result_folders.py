@@ -127,14 +127,14 @@ def test_brief_html_beside_is_checked_too(tmp_path):
 
 
 def test_brief_recognises_its_own_files():
-    from model.brief import HTML_MARK, PDF_MARK, html_document
+    from model.outputs.brief import HTML_MARK, PDF_MARK, html_document
     assert HTML_MARK in html_document([], [], None).encode()
     import io
 
     import matplotlib.pyplot as plt
     from matplotlib.backends.backend_pdf import PdfPages
 
-    from model.brief import PDF_CREATOR
+    from model.outputs.brief import PDF_CREATOR
     buf = io.BytesIO()
     with PdfPages(buf, metadata={"Creator": f"{PDF_CREATOR} 1.0"}) as pdf:
         pdf.savefig(plt.figure())
@@ -168,7 +168,7 @@ def test_scenario_name_must_be_a_plain_slug(tmp_path, name):
 
 def test_shipped_names_are_slugs():
     from model.scenario import load_scenario
-    from model.sweep import load_experiment
+    from model.runs.sweep import load_experiment
     for p in SCENARIOS.glob("*.toml"):
         load_scenario(p)
     for p in (ROOT / "experiments").glob("*.toml"):
@@ -177,7 +177,7 @@ def test_shipped_names_are_slugs():
 
 def test_default_out_stays_inside_results():
     from model.errors import InputError
-    from model.resultdir import default_out
+    from model.runs.folders import default_out
     assert default_out("sweeps", "smoke") == Path("results/sweeps/smoke")
     for bad in ("..", "../x", "/abs", ""):
         with pytest.raises(InputError):
@@ -230,7 +230,7 @@ def test_replacing_our_own_run_folder_works_also_from_an_older_version(tmp_path)
 def test_full_disk_is_one_line_exit_1_and_nothing_half_written(tmp_path, monkeypatch, capsys):
     import numpy as np
 
-    from model import cli as corridor
+    from model.cli import main as corridor
 
     def full(*a, **k):
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -245,7 +245,7 @@ def test_full_disk_is_one_line_exit_1_and_nothing_half_written(tmp_path, monkeyp
 def test_full_disk_in_a_sweep_is_one_line_exit_1(tmp_path, monkeypatch, capsys):
     import pyarrow.parquet as pq
 
-    from model import cli as corridor
+    from model.cli import main as corridor
 
     exp = write_toy_experiment(tmp_path / "exp", steps=6, replications=1, units=(4.0,), decays=(0.1,))
     real = pq.write_table

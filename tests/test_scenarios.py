@@ -3,7 +3,7 @@
 import pytest
 
 from conftest import SCENARIOS
-from model.run import run_pair
+from model.runs.simulate import run_pair
 from model.scenario import load_scenario
 
 FILES = sorted(SCENARIOS.glob("*.toml"))

@@ -10,8 +10,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import ROOT, corridor_cli
-from model import sweep
-from model.run import run_pair
+from model.runs import sweep
+from model.runs.simulate import run_pair
 from model.scenario import load_scenario, parse_scenario
 from sweep_toy import write_toy_experiment
 

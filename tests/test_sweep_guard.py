@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT, corridor_cli
-from model import sweep
-from model.sweep_guard import count_runs
+from model.runs import sweep
+from model.runs.sweep_guard import count_runs
 from sweep_toy import write_toy_experiment
 
 REFUSE_TIMEOUT_S = 60      # the old code ran for hours or died of MemoryError

@@ -76,7 +76,7 @@ def test_shared_graph_is_read_only(crackdown):
 
 def test_graph_cache_builds_once_under_threads(baseline):
     """Threads asking at once for a graph not yet built all get the same object."""
-    from model.geography import load_map
+    from model.world.geography import load_map
     sc, cmap = baseline
     fresh = load_map(cmap.path, maritime_zone_km=sc.routing.maritime_zone_km)
     barrier = threading.Barrier(THREADS)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from model.corridor import CorridorModel
-from model.geography import load_map
+from model.world.geography import load_map
 from model.scenario import parse_scenario
 from toy import write_two_corridors
 

@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from model.run import run_pair  # noqa: E402
+from model.runs.simulate import run_pair  # noqa: E402
 from model.scenario import load_scenario  # noqa: E402
 
 # (scenario file, seed, months): short enough for every test run, long enough to cover a policy change

@@ -21,8 +21,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from model.seeds import replication_seeds  # noqa: E402
-from model.run import evaluation_window, run_pair, simulate, targeted_mask  # noqa: E402
+from model.runs.seeds import replication_seeds  # noqa: E402
+from model.runs.simulate import evaluation_window, run_pair, simulate, targeted_mask  # noqa: E402
 from model.scenario import load_scenario  # noqa: E402
 
 SCENARIOS = ROOT / "scenarios"

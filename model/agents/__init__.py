@@ -1,8 +1,8 @@
 """The four roles, one module each."""
 
-from .cartel import Cartel
-from .enforcement import EnforcementUnit
-from .gang import Gang
-from .migrant import Migrant, MigrantState
+from model.agents.cartel import Cartel
+from model.agents.enforcement import EnforcementUnit
+from model.agents.gang import Gang
+from model.agents.migrant import Migrant, MigrantState
 
 __all__ = ["Cartel", "EnforcementUnit", "Gang", "Migrant", "MigrantState"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from mesa.discrete_space import CellAgent
 
-from ..scenario import Strategy
+from model.scenario import Strategy
 
 
 class EnforcementUnit(CellAgent):

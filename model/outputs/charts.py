@@ -24,9 +24,9 @@ from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from . import __version__  # noqa: E402
-from .errors import InputError  # noqa: E402
-from .metrics import window_change, window_span  # noqa: E402
+from model import __version__  # noqa: E402
+from model.errors import InputError  # noqa: E402
+from model.metrics import window_change, window_span  # noqa: E402
 
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"]
 SEA = "#dde6ec"            # light blue-grey
@@ -164,7 +164,7 @@ def fit_texts(fig, margin_px: float = 4.0) -> None:
 
 def save(fig, out: Path | str | None, formats=("png",), dpi: int = DEFAULT_DPI) -> list[Path]:
     """Write the figure once per format, each atomically (model/resultdir.py write_file)."""
-    from .resultdir import write_file
+    from model.runs.folders import write_file
 
     if out is None:
         return []
@@ -249,8 +249,8 @@ def load_run(folder: Path | str, cmap=None) -> RunData:
 
 def _reload_map(folder: Path, manifest: dict):
     """The run's map: through its scenario (right maritime zones) if found, else the map file."""
-    from .geography import load_map
-    from .scenario import load_scenario
+    from model.world.geography import load_map
+    from model.scenario import load_scenario
 
     for key in ("scenario_file",):
         p = manifest.get(key)

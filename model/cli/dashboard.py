@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import InputError
+from model.errors import InputError
 
 DEFAULT_PORT = 8765
 # Solara's settings, read from the environment by the child process
@@ -56,7 +56,7 @@ def _answers(host: str, port: int) -> bool:
 
 
 def server_command(host: str, port: int) -> list[str]:
-    return [sys.executable, "-m", "solara", "run", "model.dashboard", "--host", host, "--port", str(port),
+    return [sys.executable, "-m", "solara", "run", "model.outputs.dashboard", "--host", host, "--port", str(port),
             "--production", "--no-open", "--log-level", "warning"]
 
 
@@ -65,7 +65,7 @@ def _interrupt(signum, frame):
 
 
 def cmd_dashboard(args) -> int:
-    from .scenario import load_scenario
+    from model.scenario import load_scenario
 
     try:
         import mesa.visualization  # noqa: F401  (needs solara and altair)

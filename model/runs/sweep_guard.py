@@ -16,7 +16,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import InputError
+from model.errors import InputError
 
 DEFAULT_MAX_RUNS = 20_000     # more needs `--max-runs N` or `max_runs` in [experiment]
 # Building a design keeps a validated scenario (~20 KB) per point and checks ~500 points a
@@ -39,7 +39,7 @@ def count_runs(exp) -> tuple[int, str]:
     whose factor values coincide (rounded integers, sampled categories) are run once, so
     the real count can only be lower.
     """
-    from .sweep import DesignKind
+    from model.runs.sweep import DesignKind
 
     d, reps = exp.spec.design, exp.spec.experiment.replications
     n_f = len(exp.factors)

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .cliargs import positive, seed as seed_arg
-from .errors import InputError
-from .seeds import replication_seeds
+from model.cli.args import positive, seed as seed_arg
+from model.errors import InputError
+from model.runs.seeds import replication_seeds
 
 OUTCOMES = {
     "delivered_change_pct": "delivered to the US in the window (% of the same months without the policy)",
@@ -43,7 +43,7 @@ def _pct(a: float, b: float) -> float:
 
 def outcomes(summary: dict, targeted: list[str]) -> dict:
     """One comparison row from a run_pair summary (scenario vs its counterfactual)."""
-    from .metrics import window_change   # the model's modules load only when something runs
+    from model.metrics import window_change   # the model's modules load only when something runs
 
     cf = summary.get("counterfactual") or summary
     d = summary.get("displacement", {})
@@ -70,8 +70,8 @@ def comparable(loaded: list[tuple], steps: int | None) -> list[tuple]:
     The others are skipped with a one-line warning each (`corridor compare scenarios/*.toml`
     includes the baseline); if none is left, that is bad input. Shared by compare and brief.
     """
-    from .errors import warn
-    from .run import policy_in_force, policy_outside_run
+    from model.errors import warn
+    from model.runs.simulate import policy_in_force, policy_outside_run
 
     keep, skipped = [], []
     for entry in loaded:
@@ -100,8 +100,8 @@ def comparable(loaded: list[tuple], steps: int | None) -> list[tuple]:
 def compare(paths: list[Path], replications: int, root_seed: int | None = None,
             steps: int | None = None, progress=None) -> pd.DataFrame:
     """One row per scenario and replication."""
-    from .run import run_pair
-    from .scenario import check_steps, load_scenario
+    from model.runs.simulate import run_pair
+    from model.scenario import check_steps, load_scenario
 
     check_steps(steps)
     loaded = [(p, *load_scenario(p)) for p in paths]      # validate every file before running
@@ -169,7 +169,7 @@ def register(sub) -> None:
 def cmd_compare(args) -> int:
     from tqdm import tqdm
 
-    from .resultdir import check_target, default_out, mark, replace_folder, write_json
+    from model.runs.folders import check_target, default_out, mark, replace_folder, write_json
 
     out = args.out or default_out("compare")
     check_target(out, "compare")    # before any run: a refused --out must not cost the runs

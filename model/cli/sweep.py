@@ -10,8 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from .cliargs import share, whole_number
-from .errors import InputError
+from model.cli.args import share, whole_number
+from model.errors import InputError
 
 EXIT_RUNS_FAILED = 1
 EXIT_INTERRUPTED = 130       # 128 + SIGINT, as shells report Ctrl-C
@@ -57,7 +57,7 @@ def register(subparsers) -> None:
 
 
 def cmd_sweep(args) -> int:
-    from . import sweep
+    from model.runs import sweep
 
     if args.experiment == COMPACT_WORD and not Path(COMPACT_WORD).is_file():
         if args.folder is None:
@@ -95,7 +95,7 @@ def cmd_sweep(args) -> int:
 
 
 def _compact(folder: Path) -> int:
-    from . import sweep
+    from model.runs import sweep
 
     folder = Path(folder)
     if not folder.is_dir():
@@ -109,7 +109,7 @@ def _compact(folder: Path) -> int:
 def cmd_analyze(args) -> int:
     import pandas as pd
 
-    from .analysis import PRIM_MIN_DENSITY, analyze
+    from model.runs.analysis import PRIM_MIN_DENSITY, analyze
 
     if args.prim_density is not None and not args.prim:
         raise InputError(None, "--prim-density", "only applies with --prim")

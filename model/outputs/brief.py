@@ -25,12 +25,12 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 
-from . import __version__  # noqa: E402
-from . import charts  # noqa: E402
-from .errors import InputError  # noqa: E402
-from .metrics import window_change  # noqa: E402
-from .seeds import replication_seeds  # noqa: E402
-from .resultdir import check_own_file, scratch_folder, write_file  # noqa: E402
+from model import __version__  # noqa: E402
+from model.outputs import charts  # noqa: E402
+from model.errors import InputError  # noqa: E402
+from model.metrics import window_change  # noqa: E402
+from model.runs.seeds import replication_seeds  # noqa: E402
+from model.runs.folders import check_own_file, scratch_folder, write_file  # noqa: E402
 
 PDF_CREATOR = "Corridor brief"          # PDF metadata; how a later brief knows the file is its own
 HTML_GENERATOR = "corridor brief"
@@ -135,10 +135,10 @@ def seed_numbers(result: dict, cmap) -> tuple[dict, pd.Series]:
 def run_scenario(path: Path, replications: int, root_seed: int | None, steps: int | None,
                  workdir: Path, log=None, loaded=None) -> ScenarioBrief:
     """Brief numbers of one scenario; `loaded` = (scenario, map) already checked by `compare.comparable`."""
-    from .compare import comparable
-    from .corridor import month_label
-    from .run import run_pair, write_results
-    from .scenario import load_scenario
+    from model.runs.compare import comparable
+    from model.corridor import month_label
+    from model.runs.simulate import run_pair, write_results
+    from model.scenario import load_scenario
 
     if loaded is None:
         loaded = comparable([(path, *load_scenario(path))], steps)[0][1:]
@@ -357,7 +357,7 @@ def _chart_page(pdf, heading: str, caption: str, png: bytes, footer_line: str) -
 
 
 def method_lines(briefs: list[ScenarioBrief], root_seed: int | None) -> list[str]:
-    from .run import git_commit
+    from model.runs.simulate import git_commit
 
     lines = []
     for b in briefs:
@@ -429,7 +429,7 @@ def html_document(briefs: list[ScenarioBrief], figures, root_seed: int | None) -
 def make_brief(scenarios: list[Path], out: Path, replications: int = 3, root_seed: int | None = None,
                steps: int | None = None, log=None) -> tuple[Path, Path, int]:
     """Run every scenario and write OUT (PDF) and OUT with .html; returns (pdf, html, pages)."""
-    from .scenario import check_steps
+    from model.scenario import check_steps
 
     check_steps(steps)
     out = Path(out)
@@ -440,8 +440,8 @@ def make_brief(scenarios: list[Path], out: Path, replications: int = 3, root_see
     for p in scenarios:
         if not Path(p).is_file():
             raise InputError(p, None, "scenario file not found")
-    from .compare import comparable
-    from .scenario import load_scenario
+    from model.runs.compare import comparable
+    from model.scenario import load_scenario
 
     html_path = out.with_suffix(".html")
     check_own_file(out, PDF_MARK)           # before any run: never overwrite a file that is not ours

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage
 
-from .errors import InputError
-from .scenario import read_toml
+from model.errors import InputError
+from model.scenario import read_toml
 
 EARTH_KM_PER_DEG = 111.32
 FEATURE_KINDS = ("port_of_entry", "source", "airstrip", "seaport", "biodiversity", "migrant_origin")

@@ -24,14 +24,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .errors import InputError
+from model.errors import InputError
 
 TOOL = "corridor"
 RESULTS = Path("results")
 MANIFEST = "manifest.json"
 TMP_TAG = ".corridor-tmp-"
 _TMP_RE = re.compile(r"^\.(?P<name>.*)\.corridor-tmp-(?P<host>[0-9a-f]{6})-(?P<pid>\d+)-[0-9a-f]+$")
-SLUG = r"^[A-Za-z0-9_-]+$"
 # Files `corridor compare` wrote before its folders had a manifest.
 _LEGACY_COMPARE = {"runs.parquet", "compare.parquet", "compare.csv"}
 

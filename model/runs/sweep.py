@@ -40,11 +40,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .errors import InputError
-from .resultdir import check_target, default_out, folder_kind, remove_stale_in, write_file, write_json
-from .scenario import Slug, _fmt_loc, check_against_map, parse_scenario, read_scenario_dict
-from .seeds import design_seed, seed_of
-from .sweep_guard import (HARD_MAX_RUNS, SweepInterrupted, check_size, count_line, estimate_line, folder_lock,
+from model.errors import InputError
+from model.runs.folders import check_target, default_out, folder_kind, remove_stale_in, write_file, write_json
+from model.scenario import Slug, _fmt_loc, check_against_map, parse_scenario, read_scenario_dict
+from model.runs.seeds import design_seed, seed_of
+from model.runs.sweep_guard import (HARD_MAX_RUNS, SweepInterrupted, check_size, count_line, estimate_line, folder_lock,
                           measured_run_seconds, quiet_dask)
 
 SEED_BITS = 63                      # seeds fit a signed 64-bit integer (Parquet int64, Mesa)
@@ -322,8 +322,8 @@ def _dump(scenario) -> dict:
 
 def load_experiment(path: Path | str) -> Experiment:
     """Read and check an experiment file; raise InputError naming the file and field."""
-    from .geography import load_map
-    from .scenario import read_toml
+    from model.world.geography import load_map
+    from model.scenario import read_toml
 
     path = Path(path)
     raw = read_toml(path)
@@ -386,7 +386,7 @@ def load_experiment(path: Path | str) -> Experiment:
 
 def _dry_run_names(scenario, cmap, counterfactual: bool) -> tuple[list[str], list[str]]:
     """The outcome names and monthly columns this model version produces, from a one-month run."""
-    from .run import run_pair
+    from model.runs.simulate import run_pair
 
     result = run_pair(scenario, cmap, seed=0, steps=DRY_RUN_STEPS, counterfactual=counterfactual)
     return [name for name, _ in flatten(result["summary"])], list(result["main"].timeseries.columns)
@@ -473,7 +473,7 @@ def design_points(exp: Experiment) -> tuple[list[dict], np.ndarray | None]:
 
 def build_design(exp: Experiment) -> DesignTable:
     """All runs of the experiment; every run's scenario is validated here, before anything runs."""
-    from .geography import load_map
+    from model.world.geography import load_map
 
     check_size(exp, HARD_MAX_RUNS)      # never build what cannot be held in memory, whoever calls
     points, X = design_points(exp)
@@ -531,7 +531,7 @@ _MAPS_LOCK = threading.Lock()
 def _cached_map(map_path: str, maritime_zone_km: float):
     """One read-only map object per worker process, whatever its number of threads: the
     routing graph cache is keyed on it, so its runs share one graph."""
-    from .geography import load_map
+    from model.world.geography import load_map
 
     key = (map_path, maritime_zone_km)
     with _MAPS_LOCK:
@@ -542,8 +542,8 @@ def _cached_map(map_path: str, maritime_zone_km: float):
 
 def execute(spec: RunSpec) -> dict:
     """Run one design point on whatever process this lands on; failures come back as data."""
-    from . import __version__
-    from .run import run_pair
+    from model import __version__
+    from model.runs.simulate import run_pair
 
     t0 = time.perf_counter()
     where = f"{socket.gethostname()}:{os.getpid()}"
@@ -786,12 +786,13 @@ class DaskBackend:
 
 
 def _preload() -> None:
-    from . import corridor, run  # noqa: F401
+    import model.corridor  # noqa: F401
+    import model.runs.simulate  # noqa: F401
 
 
 def _warm(spec: RunSpec) -> None:
     """Load the map and build the routing graph once per worker, before the clock of the runs."""
-    from .corridor import routing_graph
+    from model.corridor import routing_graph
 
     sc = parse_scenario(spec.scenario, spec.scenario_path)
     routing_graph(_cached_map(spec.map_path, sc.routing.maritime_zone_km), sc)
@@ -899,7 +900,7 @@ def _run_locked(exp: Experiment, design: DesignTable, folder: Path, old: dict | 
                 fresh: bool, progress: bool, command: list[str], resume: str) -> SweepReport:
     from tqdm import tqdm
 
-    from .run import git_commit, versions
+    from model.runs.simulate import git_commit, versions
 
     t_setup = time.perf_counter()
     backend = SerialBackend() if (workers == 0 and not scheduler) else DaskBackend(workers, scheduler)
@@ -1006,5 +1007,5 @@ def _sigint_ignored():
 
 
 def _command_line() -> list[str]:
-    from .run import command_line
+    from model.runs.simulate import command_line
     return command_line()

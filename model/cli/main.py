@@ -9,8 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from .cliargs import positive, seed
-from .errors import InputError
+from model.cli.args import positive, seed
+from model.errors import InputError
 
 EXIT_BAD_INPUT = 2
 EXIT_ENVIRONMENT = 1
@@ -35,13 +35,13 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check scenario files without running them")
     v.add_argument("scenarios", type=Path, nargs="+")
     v.add_argument("--explain", action="store_true", help="also list every parameter with unit and source")
-    from . import sweep_cli   # sweep and analyze: their heavy imports happen inside the handlers
+    from model.cli import sweep as sweep_cli  # sweep and analyze: their heavy imports happen inside the handlers
     sweep_cli.register(sub)
-    from . import report_cli   # plot and brief: charts are imported inside the handlers
+    from model.cli import report as report_cli  # plot and brief: charts are imported inside the handlers
     report_cli.register(sub)
-    from . import compare   # scenarios side by side
+    from model.runs import compare  # scenarios side by side
     compare.register(sub)
-    from . import dashboard_cli   # dashboard: solara is imported only by the server it starts
+    from model.cli import dashboard as dashboard_cli  # dashboard: solara is imported only by the server it starts
     dashboard_cli.register(sub)
     return p
 
@@ -91,11 +91,11 @@ class PhaseBars:
 
 
 def cmd_run(args) -> int:
-    from .errors import warn
-    from .metrics import window_span
-    from .resultdir import check_target, default_out
-    from .run import command_line, policy_in_force, policy_outside_run, run_pair, write_results
-    from .scenario import check_steps, load_scenario
+    from model.errors import warn
+    from model.metrics import window_span
+    from model.runs.folders import check_target, default_out
+    from model.runs.simulate import command_line, policy_in_force, policy_outside_run, run_pair, write_results
+    from model.scenario import check_steps, load_scenario
 
     check_steps(args.steps)
     sc, cmap = load_scenario(args.scenario)
@@ -148,7 +148,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from .scenario import load_scenario, parameter_table
+    from model.scenario import load_scenario, parameter_table
 
     for path in args.scenarios:
         sc, cmap = load_scenario(path)
@@ -186,10 +186,10 @@ def closed_pipe() -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from .sweep_cli import HANDLERS as sweep_handlers
-    from .report_cli import HANDLERS as report_handlers
-    from .compare import HANDLERS as compare_handlers
-    from .dashboard_cli import HANDLERS as dashboard_handlers
+    from model.cli.sweep import HANDLERS as sweep_handlers
+    from model.cli.report import HANDLERS as report_handlers
+    from model.runs.compare import HANDLERS as compare_handlers
+    from model.cli.dashboard import HANDLERS as dashboard_handlers
     handlers = {"run": cmd_run, "validate": cmd_validate, **sweep_handlers, **report_handlers,
                 **compare_handlers, **dashboard_handlers}
     try:

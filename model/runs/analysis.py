@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from .errors import InputError
-from .sweep import DESIGN, SUMMARY, DesignKind, compact, done_runs, read_manifest
+from model.errors import InputError
+from model.runs.sweep import DESIGN, SUMMARY, DesignKind, compact, done_runs, read_manifest
 
 METHODS = ("auto", "sobol", "morris", "effects", "correlation", "none")
 CONFIDENCE = 0.95            # level of the bootstrap confidence intervals SALib reports

@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import __version__
-from .corridor import CorridorModel, month_label
-from .metrics import displacement, people_per_agent, summarize
-from .resultdir import mark, replace_folder
-from .scenario import Scenario, check_steps
+from model import __version__
+from model.corridor import CorridorModel, month_label
+from model.metrics import displacement, people_per_agent, summarize
+from model.runs.folders import mark, replace_folder
+from model.scenario import Scenario, check_steps
 
 
 @dataclass
@@ -182,7 +182,7 @@ def write_results(result: dict, cmap, out_dir: Path, scenario_path: Path, argv: 
         }, "run")
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
         if charts:
-            from .charts import draw_run_charts   # charts live outside the simulation core
+            from model.outputs.charts import draw_run_charts   # charts live outside the simulation core
             draw_run_charts(tmp, cmap)
     return out_dir
 

@@ -29,11 +29,11 @@ from mesa.visualization import Slider
 from mesa.visualization.solara_viz import ModelController, ModelCreator
 from mesa.visualization.utils import update_counter
 
-from .agents import EnforcementUnit, MigrantState
-from .charts import OKABE_ITO, country_name
-from .corridor import CorridorModel, month_label
-from .metrics import CENTRAL_AMERICA
-from .scenario import JURISDICTION_DEFAULTS, PolicyLever, load_scenario
+from model.agents import EnforcementUnit, MigrantState
+from model.outputs.charts import OKABE_ITO, country_name
+from model.corridor import CorridorModel, month_label
+from model.metrics import CENTRAL_AMERICA
+from model.scenario import JURISDICTION_DEFAULTS, PolicyLever, load_scenario
 
 SCENARIO_ENV = "CORRIDOR_DASHBOARD_SCENARIO"
 DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
@@ -127,7 +127,7 @@ class DashboardModel(CorridorModel):
         new = self._levers(self.base_scenario, **new)
         if new == self.levers:
             return False
-        from .policy import PolicySchedule
+        from model.policy import PolicySchedule
         with self._lock:
             self.levers = new
             self.config = with_levers(self.base_scenario, self.cmap, new)
@@ -313,7 +313,7 @@ def counters(model: CorridorModel) -> dict[str, str]:
     mc = model.migrant_counts
     ever = mc[MigrantState.TRAFFICKED] + mc[MigrantState.RESCUED]   # the rescued were trafficked first
     L = model.ledger
-    from .flows import Commodity
+    from model.flows import Commodity
     return {
         "Month": f"{model.month} of {model.config.scenario.steps}",
         "Calendar": _calendar(model),

@@ -17,7 +17,7 @@ import numpy as np
 from scipy import ndimage, sparse
 from scipy.sparse import csgraph
 
-from .geography import EARTH_KM_PER_DEG, CorridorMap, haversine_km
+from model.world.geography import EARTH_KM_PER_DEG, CorridorMap, haversine_km
 
 DESTINATION_COUNTRY = "US"   # loads end at ports of entry on its border; its land is not routable
 

@@ -17,8 +17,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .charts import DEFAULT_DPI, INK, MUTED, OKABE_ITO, WITH, _tidy, footer, save  # noqa: E402
-from .errors import InputError  # noqa: E402
+from model.outputs.charts import DEFAULT_DPI, INK, MUTED, OKABE_ITO, WITH, _tidy, footer, save  # noqa: E402
+from model.errors import InputError  # noqa: E402
 
 BAND = (0.1, 0.9)          # quantiles of the band across seeds (with few seeds: min to max)
 
@@ -211,7 +211,7 @@ def is_sweep_folder(folder: Path) -> bool:
 
 
 def sweep_footer(manifest: dict, df: pd.DataFrame) -> str:
-    from . import __version__
+    from model import __version__
 
     d = manifest.get("design", {})
     reps = d.get("replications") or (int(df.groupby("run_id").size().size) if "run_id" in df else "?")
@@ -227,7 +227,7 @@ def sensitivity_table(folder: Path, manifest: dict, df: pd.DataFrame,
     Also returns why indices are missing ('' if none is): an outcome undefined in some runs
     gets NaN indices, never indices from the runs that happen to have a value.
     """
-    from . import analysis
+    from model.runs import analysis
 
     kind = manifest.get("design", {}).get("kind")
     factors = [f["name"] for f in manifest["columns"]["factors"]]

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .cliargs import positive, seed, whole_number
-from .errors import InputError
+from model.cli.args import positive, seed, whole_number
+from model.errors import InputError
 
 FORMATS = ("png", "svg")
 
@@ -49,9 +49,9 @@ def register(subparsers) -> None:
 
 
 def cmd_plot(args) -> int:
-    from .charts import draw_run_charts, is_run_folder
-    from .resultdir import check_target, folder_kind, mark, write_json
-    from .sweep_charts import draw_sweep_charts, is_sweep_folder
+    from model.outputs.charts import draw_run_charts, is_run_folder
+    from model.runs.folders import check_target, folder_kind, mark, write_json
+    from model.outputs.sweep_charts import draw_sweep_charts, is_sweep_folder
 
     folder = args.folder
     if not folder.is_dir():
@@ -80,8 +80,8 @@ def cmd_plot(args) -> int:
 
 
 def cmd_brief(args) -> int:
-    from .brief import make_brief, stderr_log
-    from .resultdir import default_out
+    from model.outputs.brief import make_brief, stderr_log
+    from model.runs.folders import default_out
 
     out = args.out or default_out("briefs", "brief-" + "-".join(p.stem for p in args.scenarios) + ".pdf")
     pdf, html, pages = make_brief(args.scenarios, out, replications=args.replications, root_seed=args.seed,
