@@ -96,14 +96,24 @@ def test_compare_out_an_existing_file_is_refused_before_running(tmp_path):
     assert f.read_text() == "not a folder" and time.perf_counter() - t0 < 30
 
 
+def early_crackdown(folder: Path) -> Path:
+    """The crackdown from month 1, so a 2-month compare has a policy in force to compare."""
+    path = folder / "early_crackdown.toml"
+    path.write_text(f'[scenario]\nextends = "{CRACKDOWN}"\nname = "early_crackdown"\n\n'
+                    '[[policy]]\nlever = "enforcement_units"\ntarget = ["MX"]\nstart = 1\n'
+                    'operation = "multiply"\nvalue = 3.0\n')
+    return path
+
+
 def test_compare_writes_a_folder_of_its_own_and_replaces_it(tmp_path):
     out = tmp_path / "cmp"
+    scenario = early_crackdown(tmp_path)
     for _ in range(2):
-        r = corridor_cli("compare", CRACKDOWN, "--replications", "1", "--steps", "2", "--quiet", "--out", out)
+        r = corridor_cli("compare", scenario, "--replications", "1", "--steps", "2", "--quiet", "--out", out)
         assert r.returncode == 0, r.stderr
     assert json.loads((out / "manifest.json").read_text())["kind"] == "compare"
     mine = user_folder(tmp_path)
-    r = corridor_cli("compare", CRACKDOWN, "--replications", "1", "--steps", "2", "--quiet", "--out", mine)
+    r = corridor_cli("compare", scenario, "--replications", "1", "--steps", "2", "--quiet", "--out", mine)
     assert r.returncode == 2 and "pair" not in r.stderr and (mine / "thesis.docx").is_file()
 
 
