@@ -30,7 +30,7 @@ from mesa.visualization.solara_viz import ModelController, ModelCreator
 from mesa.visualization.utils import update_counter
 
 from model.agents import EnforcementUnit, MigrantState
-from model.outputs.charts import OKABE_ITO, country_name
+from model.outputs.style import OKABE_ITO, country_name
 from model.corridor import CorridorModel, month_label
 from model.metrics import CENTRAL_AMERICA
 from model.scenario import JURISDICTION_DEFAULTS, PolicyLever, load_scenario
