@@ -36,7 +36,7 @@ from model.metrics import CENTRAL_AMERICA
 from model.scenario import JURISDICTION_DEFAULTS, PolicyLever, load_scenario
 
 SCENARIO_ENV = "CORRIDOR_DASHBOARD_SCENARIO"
-DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
+DEFAULT_SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.toml"   # model/outputs/ -> project
 # countries a facilitator may pick for the corruption lever, and the ones that cooperate
 CORRIDOR = ("MX", "GT", "BZ", "HN", "SV", "NI", "CR", "PA", "CO")
 COOPERATING = CORRIDOR + ("US",)
