@@ -52,7 +52,7 @@ def test_replication_seeds_are_spawned_from_the_root():
 
 
 def test_change_phrase():
-    from model.outputs.brief import change_phrase
+    from model.outputs.brief_numbers import change_phrase
 
     assert change_phrase([41.0, 33.0, 50.0]) == "rose by 41% (range 33–50% over 3 seeds)"
     assert change_phrase([-4.0]) == "fell by 4.0% (one seed)"

@@ -75,7 +75,7 @@ def run_folder(tmp_path_factory, crackdown):
 
 
 def test_flow_share_footer_is_not_drawn_over_the_legend(run_folder, tmp_path):
-    from model.outputs.charts import flow_share_chart
+    from model.outputs.series import flow_share_chart
 
     fig = flow_share_chart(run_folder, out=tmp_path / "share.png", dpi=60)
     fig.canvas.draw()

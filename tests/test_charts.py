@@ -32,7 +32,7 @@ def run_folder(tmp_path_factory, crackdown):
 
 @pytest.fixture(scope="session")
 def run_data(run_folder, crackdown):
-    from model.outputs.charts import load_run
+    from model.outputs.run_data import load_run
     return load_run(run_folder, crackdown[1])
 
 
@@ -59,7 +59,7 @@ def check_png(path, fig, dpi):
 
 
 def test_route_density_map(run_folder, run_data, tmp_path):
-    from model.outputs.charts import route_density_map
+    from model.outputs.maps import route_density_map
 
     fig = route_density_map(run_folder, out=tmp_path / "map.png", formats=("png", "svg"), dpi=60, run=run_data)
     check_png(tmp_path / "map.png", fig, 60)
@@ -81,7 +81,7 @@ def test_route_density_map(run_folder, run_data, tmp_path):
 
 
 def test_route_density_map_without_counterfactual(tmp_path_factory, crackdown):
-    from model.outputs.charts import route_density_map
+    from model.outputs.maps import route_density_map
     from model.runs.simulate import run_pair, write_results
 
     sc, cmap = crackdown
@@ -95,7 +95,7 @@ def test_route_density_map_without_counterfactual(tmp_path_factory, crackdown):
 
 
 def test_flow_share_chart(run_folder, run_data, tmp_path):
-    from model.outputs.charts import flow_share_chart
+    from model.outputs.series import flow_share_chart
 
     fig = flow_share_chart(run_folder, out=tmp_path / "share.png", dpi=50, run=run_data)
     check_png(tmp_path / "share.png", fig, 50)
@@ -112,7 +112,7 @@ def test_flow_share_chart(run_folder, run_data, tmp_path):
 
 
 def test_displacement_bars(run_folder, run_data, tmp_path):
-    from model.outputs.charts import displacement_bars, displacement_table
+    from model.outputs.displacement import displacement_bars, displacement_table
 
     table = displacement_table(run_data)
     assert table.index[0] == "policy area" and table.iloc[0] < 0          # flow pushed out of Mexico
@@ -133,7 +133,7 @@ def test_displacement_bars(run_folder, run_data, tmp_path):
 
 
 def test_outcome_dashboard(run_folder, run_data, tmp_path):
-    from model.outputs.charts import outcome_dashboard
+    from model.outputs.series import outcome_dashboard
 
     fig = outcome_dashboard(run_folder, out=tmp_path / "out.png", dpi=50, run=run_data)
     check_png(tmp_path / "out.png", fig, 50)
@@ -150,7 +150,7 @@ def test_outcome_dashboard(run_folder, run_data, tmp_path):
 
 
 def test_draw_run_charts_writes_every_chart(run_folder, crackdown, tmp_path):
-    from model.outputs.charts import draw_run_charts
+    from model.outputs.run_charts import draw_run_charts
 
     written = draw_run_charts(run_folder, crackdown[1], formats=("png",), dpi=40, out_dir=tmp_path)
     assert sorted(p.name for p in written) == ["displacement.png", "flow_share.png", "outcomes.png",

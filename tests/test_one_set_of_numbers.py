@@ -49,8 +49,9 @@ def test_summary_records_the_window_every_output_uses(cli_run):
 
 
 def test_delivered_change_is_the_same_number_in_cli_summary_chart_and_brief(toy, cli_run, tmp_path):
-    from model.outputs.brief import change_phrase, headlines, run_scenario
-    from model.outputs.charts import load_run, outcome_dashboard
+    from model.outputs.brief_numbers import change_phrase, headlines, run_scenario
+    from model.outputs.run_data import load_run
+    from model.outputs.series import outcome_dashboard
 
     path, _, cmap = toy
     out, stdout, s = cli_run
@@ -73,7 +74,8 @@ def test_delivered_change_is_the_same_number_in_cli_summary_chart_and_brief(toy,
 
 
 def test_route_density_map_sums_exactly_the_window(toy, cli_run):
-    from model.outputs.charts import load_run, route_density_map, window_cells
+    from model.outputs.maps import route_density_map
+    from model.outputs.run_data import load_run, window_cells
     from model.runs.simulate import run_pair
 
     _, sc, cmap = toy
@@ -100,7 +102,7 @@ def test_migrants_are_counted_in_people(toy, cli_run):
 
 
 def test_compare_and_brief_run_the_same_seeds(toy, tmp_path):
-    from model.outputs.brief import run_scenario
+    from model.outputs.brief_numbers import run_scenario
     from model.runs.compare import compare
 
     path = toy[0]

@@ -1,6 +1,6 @@
-"""`corridor dashboard`: serve the live workshop dashboard (model/dashboard.py) on localhost.
+"""`corridor dashboard`: serve the live workshop dashboard (model/outputs/dashboard.py) on localhost.
 
-The page is a Solara app; this command runs `solara run model.dashboard` in a child process
+The page is a Solara app; this command runs `solara run model.outputs.dashboard` in a child process
 with the scenario in $CORRIDOR_DASHBOARD_SCENARIO and every front-end asset served from the
 local `solara-assets` package, so the page renders in a room with no internet.
 """

@@ -49,7 +49,8 @@ def register(subparsers) -> None:
 
 
 def cmd_plot(args) -> int:
-    from model.outputs.charts import draw_run_charts, is_run_folder
+    from model.outputs.run_charts import draw_run_charts
+    from model.outputs.run_data import is_run_folder
     from model.runs.folders import check_target, folder_kind, mark, write_json
     from model.outputs.sweep_charts import draw_sweep_charts, is_sweep_folder
 

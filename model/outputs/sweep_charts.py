@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from model.outputs.charts import DEFAULT_DPI, INK, MUTED, OKABE_ITO, WITH, _tidy, footer, save  # noqa: E402
+from model.outputs.style import DEFAULT_DPI, INK, MUTED, OKABE_ITO, WITH, footer, save, tidy  # noqa: E402
 from model.errors import InputError  # noqa: E402
 
 BAND = (0.1, 0.9)          # quantiles of the band across seeds (with few seeds: min to max)
@@ -88,7 +88,7 @@ def response_curve(df: pd.DataFrame, lever: str, outcome: str, group: str | None
     ax.set_xlabel(factor_label(lever, lever_unit), fontsize=10)
     ax.set_ylabel(outcome_label(outcome), fontsize=10)
     ax.grid(axis="y", color="#e5e5e5", lw=0.6)
-    _tidy(ax)
+    tidy(ax)
     ax.legend(frameon=False, fontsize=9, loc="best")
     fig.suptitle(f"How {outcome_label(outcome).split(' (')[0]} responds to {lever.replace('_', ' ')}",
                  fontsize=14, x=0.01, ha="left", fontweight="bold")
@@ -183,7 +183,7 @@ def sensitivity_bars(indices: pd.Series, outcome: str, measure: str, conf: pd.Se
     ax.axvline(0, color=INK, lw=0.8)
     ax.set_xlabel(measure, fontsize=10)
     ax.grid(axis="x", color="#e5e5e5", lw=0.6, zorder=0)
-    _tidy(ax)
+    tidy(ax)
     fig.suptitle(f"What drives {outcome_label(outcome).split(' (')[0]}", fontsize=14, x=0.01, ha="left",
                  fontweight="bold")
     sub = "Factors sorted by influence, largest at the top"

@@ -182,7 +182,7 @@ def write_results(result: dict, cmap, out_dir: Path, scenario_path: Path, argv: 
         }, "run")
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
         if charts:
-            from model.outputs.charts import draw_run_charts   # charts live outside the simulation core
+            from model.outputs.run_charts import draw_run_charts   # charts live outside the simulation core
             draw_run_charts(tmp, cmap)
     return out_dir
 
