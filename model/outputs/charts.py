@@ -27,6 +27,7 @@ from matplotlib.patches import Patch  # noqa: E402
 from model import __version__  # noqa: E402
 from model.errors import InputError  # noqa: E402
 from model.metrics import window_change, window_span  # noqa: E402
+from model.world.grid import nearest_cell  # noqa: E402
 
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"]
 SEA = "#dde6ec"            # light blue-grey
@@ -370,9 +371,8 @@ class MapLayers:
                 continue
             lon, lat = float(np.median(cm.lon[cells])), float(np.median(cm.lat[cells]))
             if not cm.land[cm.cell_of(lat, lon)]:       # a median can fall in the sea (e.g. a crescent)
-                xs, ys = np.nonzero(cells)
-                k = int(np.argmin((cm.lon[xs, ys] - lon) ** 2 + (cm.lat[xs, ys] - lat) ** 2))
-                lon, lat = float(cm.lon[xs[k], ys[k]]), float(cm.lat[xs[k], ys[k]])
+                x, y = nearest_cell(cells, (lon - cm.west) / cm.res - 0.5, (lat - cm.south) / cm.res - 0.5)
+                lon, lat = float(cm.lon[x, y]), float(cm.lat[x, y])
             out.append((code, lon, lat))
         return out
 

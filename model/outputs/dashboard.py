@@ -132,13 +132,13 @@ class DashboardModel(CorridorModel):
             self.levers = new
             self.config = with_levers(self.base_scenario, self.cmap, new)
             self.schedule = PolicySchedule(self.config, self.cmap)
-            self._apply_settings(force=True)
+            self._apply_settings(self.steps, force=True)
         return True
 
     def step(self) -> None:
         with self._lock:
             super().step()
-        if self.month >= self.config.scenario.steps:
+        if self.steps >= self.config.scenario.steps:
             self.running = False   # the scenario's last month: Play stops, Reset starts again
 
 
@@ -302,9 +302,9 @@ def draw_series(model: CorridorModel, fig: Figure | None = None) -> Figure:
 
 def _calendar(model) -> str:
     """The month just simulated, as a calendar label (the start month before the first step)."""
-    if model.month == 0:
+    if model.steps == 0:
         return f"start {month_label(model.config, 0)}"
-    return month_label(model.config, model.month - 1)
+    return month_label(model.config, model.steps - 1)
 
 
 def counters(model: CorridorModel) -> dict[str, str]:
@@ -315,7 +315,7 @@ def counters(model: CorridorModel) -> dict[str, str]:
     L = model.ledger
     from model.flows import Commodity
     return {
-        "Month": f"{model.month} of {model.config.scenario.steps}",
+        "Month": f"{model.steps} of {model.config.scenario.steps}",
         "Calendar": _calendar(model),
         "Cocaine delivered": f"{float(L.delivered[Commodity.COCAINE]):,.0f} t",
         "Cocaine seized": f"{float(L.seized[Commodity.COCAINE]):,.0f} t",
@@ -326,7 +326,7 @@ def counters(model: CorridorModel) -> dict[str, str]:
 
 # ----- Solara components --------------------------------------------------------------------
 def _levers_key(model) -> tuple:
-    return (id(model), model.month, tuple(sorted(model.levers.items())))
+    return (id(model), model.steps, tuple(sorted(model.levers.items())))
 
 
 def snapshot(model: CorridorModel) -> tuple[Figure, Figure, dict[str, str]]:
