@@ -126,9 +126,9 @@ class Detection(Strict):
     unit_move_km: float = P(220, unit="km/month", gt=0, le=5000,
                             doc="how far an enforcement unit can redeploy in a month")
     # modelling assumptions, named so they can be varied (issue 15)
-    seizure_memory: float = P(0.5, unit="1/month", ge=0, le=1, source="modelling assumption",
+    seizure_memory: float = P(0.5, unit="fraction kept per month", ge=0, le=1, source="modelling assumption",
                               doc="share of last month's seizure map enforcement still acts on (hotspot units)")
-    flow_memory: float = P(0.5, unit="1/month", ge=0, le=1, source="modelling assumption",
+    flow_memory: float = P(0.5, unit="fraction kept per month", ge=0, le=1, source="modelling assumption",
                            doc="share of last month's observed flow enforcement still acts on (intelligence units)")
 
 

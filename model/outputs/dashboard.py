@@ -132,7 +132,7 @@ class DashboardModel(CorridorModel):
             self.levers = new
             self.config = with_levers(self.base_scenario, self.cmap, new)
             self.schedule = PolicySchedule(self.config, self.cmap)
-            self._apply_settings(self.steps, force=True)
+            self._apply_settings(_months_done(self), force=True)   # the next month to simulate
         return True
 
     def step(self) -> None:
@@ -300,11 +300,17 @@ def draw_series(model: CorridorModel, fig: Figure | None = None) -> Figure:
     return fig
 
 
+def _months_done(model) -> int:
+    """Months simulated and recorded. Not `model.steps`: Mesa counts a step before running
+    it, outside the model's lock, while the recorder's row is written inside it."""
+    return len(model.recorder.rows)
+
+
 def _calendar(model) -> str:
     """The month just simulated, as a calendar label (the start month before the first step)."""
-    if model.steps == 0:
+    if _months_done(model) == 0:
         return f"start {month_label(model.config, 0)}"
-    return month_label(model.config, model.steps - 1)
+    return month_label(model.config, _months_done(model) - 1)
 
 
 def counters(model: CorridorModel) -> dict[str, str]:
@@ -315,7 +321,7 @@ def counters(model: CorridorModel) -> dict[str, str]:
     L = model.ledger
     from model.flows import Commodity
     return {
-        "Month": f"{model.steps} of {model.config.scenario.steps}",
+        "Month": f"{_months_done(model)} of {model.config.scenario.steps}",
         "Calendar": _calendar(model),
         "Cocaine delivered": f"{float(L.delivered[Commodity.COCAINE]):,.0f} t",
         "Cocaine seized": f"{float(L.seized[Commodity.COCAINE]):,.0f} t",
@@ -326,7 +332,7 @@ def counters(model: CorridorModel) -> dict[str, str]:
 
 # ----- Solara components --------------------------------------------------------------------
 def _levers_key(model) -> tuple:
-    return (id(model), model.steps, tuple(sorted(model.levers.items())))
+    return (id(model), _months_done(model), tuple(sorted(model.levers.items())))
 
 
 def snapshot(model: CorridorModel) -> tuple[Figure, Figure, dict[str, str]]:
