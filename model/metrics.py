@@ -17,6 +17,14 @@ CENTRAL_AMERICA = ("GT", "BZ", "HN", "SV", "NI", "CR", "PA")
 
 
 class Recorder:
+    """One row per month of totals, and [x, y] arrays per month for the cell maps.
+
+    Not Mesa's DataCollector: most columns come in families by country (transit_GT,
+    violence_HN, ...) whose set depends on the map, and the cell maps are whole arrays per
+    month, which a DataCollector would store as one Python object per model row; the
+    dashboard draws from the model and the recorded frame, so it needs neither.
+    """
+
     def __init__(self, model):
         self.model = model
         self.rows: list[dict] = []
@@ -30,7 +38,7 @@ class Recorder:
         m = self.model
         L = m.ledger
         transit = L.in_transit()
-        row: dict = {"step": m.month}
+        row: dict = {"step": m.steps - 1}     # called during the step, which Mesa has counted
         for c in Commodity:
             name = c.name.lower()
             row[f"{name}_shipped"] = L.shipped[c]

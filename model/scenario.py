@@ -100,6 +100,13 @@ class Routing(Strict):
                                  doc="distance a shipment covers in one month")
     rival_plaza_fee: float = P(0.5, unit="cost/km", ge=0, le=100,
                                doc="extra cost of crossing a rival cartel's plaza")
+    # modelling assumptions, named so they can be varied (issue 15)
+    route_logit_cut: float = P(12.0, unit="logit", gt=0, le=100, source="modelling assumption",
+                               doc="routes whose softmax logit is this far below the best are dropped (p < e^-cut)")
+    plaza_rate: float = P(0.2, unit="1/month", ge=0, le=1, source="modelling assumption",
+                          doc="share of a cartel's plaza field renewed from this month's flow")
+    wildlife_replan_months: int = P(12, unit="months", ge=1, le=1200, source="modelling assumption",
+                                    doc="months between wildlife traders' route plans (also re-planned on policy change)")
 
 
 class Detection(Strict):
@@ -118,6 +125,11 @@ class Detection(Strict):
     coverage_radius_km: float = P(60, unit="km", gt=0, le=1000, doc="reach of one enforcement unit")
     unit_move_km: float = P(220, unit="km/month", gt=0, le=5000,
                             doc="how far an enforcement unit can redeploy in a month")
+    # modelling assumptions, named so they can be varied (issue 15)
+    seizure_memory: float = P(0.5, unit="fraction kept per month", ge=0, le=1, source="modelling assumption",
+                              doc="share of last month's seizure map enforcement still acts on (hotspot units)")
+    flow_memory: float = P(0.5, unit="fraction kept per month", ge=0, le=1, source="modelling assumption",
+                           doc="share of last month's observed flow enforcement still acts on (intelligence units)")
 
 
 class Cartel(Strict):
@@ -144,6 +156,11 @@ class Gang(Strict):
     growth: float = P(0.002, unit="1/(t·month)", ge=0, le=10, doc="strength gained per tonne of transit sold")
     arrest_loss: float = P(0.02, unit="1/(coverage·month)", ge=0, le=10,
                            doc="strength lost per unit enforcement coverage in its territory")
+    # modelling assumptions, named so they can be varied (issue 15)
+    max_growth: float = P(5.0, unit="x initial strength", ge=1, le=1000, source="modelling assumption",
+                          doc="cap on strength (5x: territory radius ~2.2x)")
+    min_strength: float = P(0.01, unit="x initial strength", gt=0, le=1, source="modelling assumption",
+                            doc="floor on strength: arrests weaken a gang, never erase it")
 
 
 class JurisdictionPolicy(Strict):
@@ -202,6 +219,8 @@ class Migrants(Strict):
                                       doc="reduction of trafficking hazard with the law fully in force")
     rescue: float = P(0.2, unit="1/month", ge=0, le=1,
                       doc="monthly chance a victim is identified where victim services are full and police present")
+    smuggler_replan_months: int = P(12, unit="months", ge=1, le=1200, source="modelling assumption",
+                                    doc="months between smugglers' route plans (they follow gang territory as it changes)")
     origins: list[MigrantOrigin] = Field(default_factory=list)
 
 

@@ -112,7 +112,7 @@ def test_levers_change_the_model(baseline):
     assert m.settings.cooperation[gt]
     assert len(sc.policy) == before                                  # the shared scenario is untouched
     m.step()
-    assert m.month == 1
+    assert m.steps == 1
 
 
 def test_simulation_core_does_not_import_the_dashboard():

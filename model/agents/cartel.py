@@ -1,9 +1,13 @@
-"""Cartels: route cocaine north and arms south by least-cost search on perceived risk."""
+"""Cartels: plan routes by least-cost search on perceived risk, ship cocaine north and arms
+south, learn from their seizures, and hold plazas."""
 
 from __future__ import annotations
 
 import mesa
 import numpy as np
+
+from model.flows import Commodity, Shipment
+from model.world import grid
 
 
 class Cartel(mesa.Agent):
@@ -28,22 +32,23 @@ class Cartel(mesa.Agent):
         self.plaza = np.zeros(n)          # share of this cartel's recent flow through each node
         self.routes: list = []
         self.route_p = np.zeros(0)
+        self.owed = 0.0                   # shipments accrued but not yet whole
 
     def learn(self, seizure_nodes: list[int], decay: float, seizure_risk: float) -> None:
         """Forget a little, then add risk around this month's seizures."""
         self.learned_risk *= 1.0 - decay
         if seizure_nodes:
-            cells, hits = self.model.around(np.asarray(seizure_nodes, np.int64))
+            cells, hits = grid.around(self.model.cmap.shape, np.asarray(seizure_nodes, np.int64))
             self.learned_risk[cells] += seizure_risk * hits
 
-    def plan(self, base_premium_risk: np.ndarray, rival_fee: np.ndarray) -> None:
-        """Least-cost route to each of its ports (from whichever source is cheapest)."""
+    def plan(self, base_premium_risk: np.ndarray, fee_per_km: np.ndarray) -> None:
+        """Least-cost route to each of its ports (from whichever source is cheapest);
+        `fee_per_km` per node is what gangs and rival plazas charge."""
         m = self.model
         p = m.config.routing
         risk = self.learned_risk + base_premium_risk
         premium = np.clip((risk / p.risk_threshold) ** 2, 1.0, p.max_premium)
-        weights = m.router.edge_weights(m.cost_per_km, premium, m.gang_fee_per_km + rival_fee,
-                                        p.mode_change_cost)
+        weights = m.router.edge_weights(m.cost_per_km, premium, fee_per_km, p.mode_change_cost)
         dist, pred, origin = m.router.search(weights, self.sources)
         cand = [(dist[t], int(origin[t]), int(t)) for t in self.ports if np.isfinite(dist[t])]
         if not cand:
@@ -52,12 +57,56 @@ class Cartel(mesa.Agent):
         costs = np.array([c[0] for c in cand])
         best = costs.min()
         logits = -(costs - best) / (best * p.route_temperature)
-        keep = logits > -12.0                     # drop routes with negligible probability
+        keep = logits > -p.route_logit_cut          # drop routes with negligible probability
         prob = np.exp(logits[keep])
         prob /= prob.sum()
         kept = [c for c, k in zip(cand, keep) if k]
         self.routes = [m.graph.path(pred, s, t, c) for c, s, t in kept]
         self.route_p = prob
 
-    def update_plazas(self, flow_share: np.ndarray, rate: float = 0.2) -> None:
+    def issue(self, demand: float, rng, ledger, graph) -> None:
+        """Ship this month's whole shipments (`shipments_per_step` x demand, the fraction
+        carried over) on routes drawn by their probability, with arms on the way back."""
+        sp = self.spec
+        self.owed += sp.shipments_per_step * demand
+        n = int(self.owed)
+        self.owed -= n
+        if not self.routes or n == 0:
+            return
+        for k in rng.choice(len(self.routes), size=n, p=self.route_p):
+            route = self.routes[k]
+            ledger.ship(Shipment(Commodity.COCAINE, self.index, sp.tonnes_per_shipment, route))
+            if sp.arms_per_tonne > 0:
+                ledger.ship(Shipment(Commodity.ARMS, self.index, sp.arms_per_tonne * sp.tonnes_per_shipment,
+                                     route.reversed(graph)))
+
+    def update_plazas(self, flow_share: np.ndarray, rate: float) -> None:
         self.plaza = (1 - rate) * self.plaza + rate * flow_share
+
+
+def plan_all(cartels: list[Cartel], seen: np.ndarray, gang_fee: np.ndarray, rival_plaza_fee: float) -> None:
+    """Every cartel re-plans on `seen` (the hazard it gauges) and the fees on its way:
+    gangs' and, where a rival holds the plaza, the rival's."""
+    all_plaza = sum(c.plaza for c in cartels)
+    for c in cartels:
+        rival = rival_plaza_fee * np.clip(all_plaza - c.plaza, 0, 1)
+        c.plan(seen, gang_fee + rival)
+
+
+def perceived_risk(cartels: list[Cartel]) -> np.ndarray:
+    """The cartels' mean learned risk, per node (what the dashboard shows)."""
+    return sum(c.learned_risk for c in cartels) / max(len(cartels), 1)
+
+
+def learn_all(cartels: list[Cartel], seizures, flow_by_cartel: np.ndarray, r) -> None:
+    """Each cartel learns from its own seizures (not wildlife) and moves its plazas to where
+    its flow went; `seizures` are (commodity, owner, node, volume)."""
+    by_cartel = [[] for _ in cartels]
+    for com, owner, node, _vol in seizures:
+        if com != Commodity.WILDLIFE and owner >= 0:
+            by_cartel[owner].append(node)
+    for c, nodes in zip(cartels, by_cartel):
+        c.learn(nodes, r.risk_decay, r.seizure_risk)
+        flow = flow_by_cartel[c.index]
+        if flow.sum() > 0:
+            c.update_plazas(flow / flow.max(), r.plaza_rate)

@@ -6,6 +6,7 @@ from enum import IntEnum
 
 import mesa
 import numpy as np
+from scipy import ndimage
 
 
 class MigrantState(IntEnum):
@@ -24,8 +25,9 @@ def on_road(state):
 class MigrantTable:
     """Every migrant's position, route and state as arrays, one row per agent ever spawned.
 
-    A month for all migrants is then one vectorised pass (`migrant_month`) instead of a
-    Python call per agent; the `Migrant` agents read their row.
+    A month for all migrants is then one vectorised pass (`Migration.month`) instead of a
+    Python call per agent; the `Migrant` agents read their row. Rows outlive their agents:
+    a finished journey's row keeps its final state.
     """
 
     def __init__(self, capacity: int = 256):
@@ -59,13 +61,15 @@ class Migrant(mesa.Agent):
 
     `smuggled` migrants follow the smugglers' route, which avoids migration checkpoints
     but runs through gang territory; the others take the direct route and risk detention.
-    A month's rules live in `migrant_month`, which handles any number of migrants at once;
-    `step` applies it to this one.
 
-    The agent's state is its row of the model's `MigrantTable`, and `cell` is read from
-    its node. Migrants are not registered in the grid's cells: nothing asks a cell for
-    its migrants, and re-registering every migrant every month cost more than all their
-    behaviour (benchmarks/BENCHMARKS.md).
+    The agent has no `step`: its state is its row of the `MigrantTable`, and a month's
+    rules (`Migration.month`) update every row in one vectorised pass, which is what lets
+    thousands of migrants a month run at the speed of the rest of the model
+    (benchmarks/BENCHMARKS.md). The agent is registered while the migrant is on the map
+    and removed from the model when its journey ends (arrived, returned or rescued).
+    Migrants are not registered in the grid's cells either: nothing asks a cell for its
+    migrants, and re-registering every migrant every month cost more than all their
+    behaviour.
     """
 
     def __init__(self, model, row: int):
@@ -73,20 +77,24 @@ class Migrant(mesa.Agent):
         self.row = row
 
     @property
+    def _table(self) -> MigrantTable:
+        return self.model.migration.table
+
+    @property
     def node(self) -> int:
-        return int(self.model.migrant_table.node[self.row])
+        return int(self._table.node[self.row])
 
     @property
     def state(self) -> MigrantState:
-        return MigrantState(int(self.model.migrant_table.state[self.row]))
+        return MigrantState(int(self._table.state[self.row]))
 
     @property
     def smuggled(self) -> bool:
-        return bool(self.model.migrant_table.smuggled[self.row])
+        return bool(self._table.smuggled[self.row])
 
     @property
     def origin(self) -> int:
-        return int(self.model.migrant_table.origin[self.row])
+        return int(self._table.origin[self.row])
 
     @property
     def on_road(self) -> bool:
@@ -100,48 +108,134 @@ class Migrant(mesa.Agent):
         h = self.model.cmap.shape[1]
         return self.model.grid[(self.node // h, self.node % h)]
 
-    def step(self) -> None:
-        migrant_month(self.model, np.array([self.row]), self.model.rng.random(1))
 
+class Migration:
+    """Every migrant of a model: spawning at the origins, the two routes north, the month.
 
-def migrant_month(m, rows: np.ndarray, u: np.ndarray) -> None:
-    """One month for the migrants in these rows of `m.migrant_table`; updates `m.migrant_counts`.
-
-    - travelling: move a month along the direct or smugglers' route (`m.migrant_jump`,
-      one row per route);
-      arrive at the border, or face detention (direct route, where migration enforcement
-      and police are) or trafficking (smugglers' route, where gangs hold territory and
-      trafficking law is weak);
-    - trafficked: rescued where victim services and police are present;
-    - the hazards are monthly and `u` holds one uniform draw per migrant.
+    `counts` holds how many agents are in each `MigrantState` (every agent ever spawned
+    is in exactly one); `agents` are the ones still on the map, in spawn order, with
+    their table rows in `rows`.
     """
-    if len(rows) == 0:
-        return
-    mg = m.config.migrants
-    tab = m.migrant_table
-    nodes = tab.node[rows]
-    state = tab.state[rows]
-    smug = tab.smuggled[rows]
-    travelling = state == MigrantState.TRAVELLING
-    new = np.where(travelling, m.migrant_jump[smug.view(np.int8), nodes], nodes)
-    arrived = travelling & m.at_border[new]
-    lv = m.node_levels
-    cov = m.coverage_all.ravel()[new]
-    detain = mg.detention * lv["migration_enforcement"][new] * (1.0 + mg.detention_per_coverage * cov)
-    traffick = (mg.trafficking * m.grid.gang_strength.data.ravel()[new]
-                * (1.0 - mg.trafficking_law_effect * lv["trafficking_law"][new]))
-    rescue = mg.rescue * lv["victim_services"][new] * np.minimum(cov, 1.0)
-    hazard = np.where(state == MigrantState.TRAFFICKED, rescue, np.where(smug, traffick, detain))
-    event = u < 1.0 - np.exp(-hazard)
-    after = state.copy()
-    after[arrived] = MigrantState.ARRIVED
-    caught = travelling & ~arrived & event
-    after[caught & smug] = MigrantState.TRAFFICKED
-    after[caught & ~smug] = MigrantState.RETURNED
-    after[(state == MigrantState.TRAFFICKED) & event] = MigrantState.RESCUED
-    tab.node[rows] = new
-    tab.state[rows] = after
-    k = len(MigrantState)
-    delta = np.bincount(after, minlength=k) - np.bincount(state, minlength=k)
-    for s in np.flatnonzero(delta).tolist():
-        m.migrant_counts[MigrantState(s)] += int(delta[s])
+
+    def __init__(self, model, cmap, graph, router, mg):
+        self.model, self.graph, self.router, self.mg = model, graph, router, mg
+        # targets are Mexican-side cells touching the destination's land
+        dest = cmap.land & ~graph.routable          # the only unroutable land: the destination's
+        near_dest = ndimage.binary_dilation(dest, structure=np.ones((3, 3), bool))
+        self.at_border = (near_dest & graph.routable & cmap.land).ravel()
+        self._border = np.flatnonzero(self.at_border)
+        self.origins = [cmap.feature(o.name).cell for o in mg.origins]
+        self._owed = np.zeros(len(self.origins))
+        self.hops = max(1, int(round(mg.speed_km_per_step / cmap.cell_km())))
+        # migrants walk: land edges only
+        self._land_km, self._land_dst = graph.km[graph.land_edges], graph.dst[graph.land_edges]
+        self.jump = np.zeros((2, graph.n), np.int64)  # a month on the direct, smugglers' route
+        self._direct_key = self._smug_key = None
+        self.table = MigrantTable()
+        self.counts = {s: 0 for s in MigrantState}
+        self.agents: list[Migrant] = []
+        self.rows = np.zeros(0, np.int64)
+        self.agent_steps = 0      # for the benchmarks
+
+    def routes(self, migration_enforcement: np.ndarray, gang: np.ndarray, policy_key) -> None:
+        """Where a migrant on the direct or the smugglers' route is a month from now.
+
+        One search per route from the whole border, then the next-hop array composed
+        `hops` times, so a migrant's monthly move is one array lookup. A route is
+        searched again only when what it weighs changed: migration enforcement (policy,
+        per node) for both, gang territory (`gang`, per node) for the smugglers'.
+        """
+        g, mg, me = self.router, self.mg, migration_enforcement
+        km, dst = self._land_km, self._land_dst
+        if self._direct_key != policy_key:
+            self._direct_key = policy_key
+            direct = km * (1.0 + mg.checkpoint_avoidance * me[dst])
+            self.jump[0] = compose(g.next_hop_toward(self._border, direct), self.hops)
+        if self._smug_key != (policy_key, gang.tobytes()):
+            self._smug_key = (policy_key, gang.tobytes())
+            smug = (km * (1.0 + mg.smuggler_checkpoint_avoidance * me[dst])
+                    * np.where(gang[dst], mg.gang_corridor_factor, 1.0))
+            self.jump[1] = compose(g.next_hop_toward(self._border, smug), self.hops)
+
+    def month(self, levels: dict[str, np.ndarray], coverage: np.ndarray, gang_strength: np.ndarray,
+              rng) -> None:
+        """New migrants set out, then everyone on the map lives a month; finished journeys
+        leave the model. `levels` are policy levels per node, `coverage` and
+        `gang_strength` per node."""
+        mg, tab, m = self.mg, self.table, self.model
+        me = levels["migration_enforcement"]
+        h = m.cmap.shape[1]
+        rows, agents = [self.rows], self.agents
+        for i, cell in enumerate(self.origins):
+            self._owed[i] += mg.origins[i].agents_per_step
+            n = int(self._owed[i])
+            self._owed[i] -= n
+            x, y = cell
+            push = mg.smuggler_share * (1.0 + mg.smuggler_response * me[x * h + y])
+            smuggled = rng.random(n) < min(push, 1.0)
+            if n:
+                new = tab.add(self.graph.node(cell), i, smuggled)
+                agents += [Migrant(m, r) for r in new.tolist()]
+                rows.append(new)
+                self.counts[MigrantState.TRAVELLING] += n
+        live = np.concatenate(rows)
+        self.agent_steps += len(live)
+        self._live(live, rng.random(len(live)), levels, coverage, gang_strength)
+        still = on_road(tab.state[live])
+        for a, keep in zip(agents, still.tolist()):
+            if not keep:
+                a.remove()
+        self.agents = [a for a, keep in zip(agents, still.tolist()) if keep]
+        self.rows = live[still]
+
+    def _live(self, rows: np.ndarray, u: np.ndarray, lv: dict[str, np.ndarray], cov_all: np.ndarray,
+              gang_strength: np.ndarray) -> None:
+        """One month for the migrants in these rows of the table; updates `counts`.
+
+        - travelling: move a month along the direct or smugglers' route (`jump`, one row
+          per route); arrive at the border, or face detention (direct route, where
+          migration enforcement and police are) or trafficking (smugglers' route, where
+          gangs hold territory and trafficking law is weak);
+        - trafficked: rescued where victim services and police are present;
+        - the hazards are monthly and `u` holds one uniform draw per migrant.
+        """
+        if len(rows) == 0:
+            return
+        mg, tab = self.mg, self.table
+        nodes = tab.node[rows]
+        state = tab.state[rows]
+        smug = tab.smuggled[rows]
+        travelling = state == MigrantState.TRAVELLING
+        new = np.where(travelling, self.jump[smug.view(np.int8), nodes], nodes)
+        arrived = travelling & self.at_border[new]
+        cov = cov_all[new]
+        detain = mg.detention * lv["migration_enforcement"][new] * (1.0 + mg.detention_per_coverage * cov)
+        traffick = (mg.trafficking * gang_strength[new]
+                    * (1.0 - mg.trafficking_law_effect * lv["trafficking_law"][new]))
+        rescue = mg.rescue * lv["victim_services"][new] * np.minimum(cov, 1.0)
+        hazard = np.where(state == MigrantState.TRAFFICKED, rescue, np.where(smug, traffick, detain))
+        event = u < 1.0 - np.exp(-hazard)
+        after = state.copy()
+        after[arrived] = MigrantState.ARRIVED
+        caught = travelling & ~arrived & event
+        after[caught & smug] = MigrantState.TRAFFICKED
+        after[caught & ~smug] = MigrantState.RETURNED
+        after[(state == MigrantState.TRAFFICKED) & event] = MigrantState.RESCUED
+        tab.node[rows] = new
+        tab.state[rows] = after
+        k = len(MigrantState)
+        delta = np.bincount(after, minlength=k) - np.bincount(state, minlength=k)
+        for s in np.flatnonzero(delta).tolist():
+            self.counts[MigrantState(s)] += int(delta[s])
+
+
+def compose(nxt: np.ndarray, k: int) -> np.ndarray:
+    """The map `nxt` applied k times (k >= 1), by repeated squaring."""
+    out, base = None, nxt
+    while True:
+        if k & 1:
+            out = base if out is None else base[out]
+        k >>= 1
+        if not k:
+            return out
+        base = base[base]

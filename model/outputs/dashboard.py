@@ -23,12 +23,13 @@ from mesa.visualization.utils import update_counter
 
 from model.corridor import CorridorModel
 from model.outputs.dashboard_figures import counters, draw_map, draw_series
-from model.outputs.dashboard_model import CORRIDOR, DashboardModel, base_corruption, load_once, scenario_path
+from model.outputs.dashboard_model import (CORRIDOR, DashboardModel, base_corruption, load_once, months_done,
+                                           scenario_path)
 from model.outputs.style import country_name
 
 
 def _levers_key(model) -> tuple:
-    return (id(model), model.month, tuple(sorted(model.levers.items())))
+    return (id(model), months_done(model), tuple(sorted(model.levers.items())))
 
 
 def snapshot(model: CorridorModel) -> tuple[Figure, Figure, dict[str, str]]:

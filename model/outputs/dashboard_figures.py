@@ -14,6 +14,7 @@ from matplotlib.lines import Line2D
 from model.agents import EnforcementUnit, MigrantState
 from model.corridor import CorridorModel, month_label
 from model.metrics import CENTRAL_AMERICA
+from model.outputs.dashboard_model import months_done
 from model.outputs.style import OKABE_ITO, country_name
 
 FONT = 13                      # readable on a projector at the back of a room
@@ -160,9 +161,9 @@ def draw_series(model: CorridorModel, fig: Figure | None = None) -> Figure:
 
 def _calendar(model) -> str:
     """The month just simulated, as a calendar label (the start month before the first step)."""
-    if model.month == 0:
+    if months_done(model) == 0:
         return f"start {month_label(model.config, 0)}"
-    return month_label(model.config, model.month - 1)
+    return month_label(model.config, months_done(model) - 1)
 
 
 def counters(model: CorridorModel) -> dict[str, str]:
@@ -173,7 +174,7 @@ def counters(model: CorridorModel) -> dict[str, str]:
     L = model.ledger
     from model.flows import Commodity
     return {
-        "Month": f"{model.month} of {model.config.scenario.steps}",
+        "Month": f"{months_done(model)} of {model.config.scenario.steps}",
         "Calendar": _calendar(model),
         "Cocaine delivered": f"{float(L.delivered[Commodity.COCAINE]):,.0f} t",
         "Cocaine seized": f"{float(L.seized[Commodity.COCAINE]):,.0f} t",

@@ -109,14 +109,21 @@ class DashboardModel(CorridorModel):
             self.levers = new
             self.config = with_levers(self.base_scenario, self.cmap, new)
             self.schedule = PolicySchedule(self.config, self.cmap)
-            self._apply_settings(force=True)
+            self._apply_settings(months_done(self), force=True)   # the next month to simulate
         return True
 
     def step(self) -> None:
         with self._lock:
             super().step()
-        if self.month >= self.config.scenario.steps:
+        if self.steps >= self.config.scenario.steps:
             self.running = False   # the scenario's last month: Play stops, Reset starts again
+
+
+
+def months_done(model) -> int:
+    """Months simulated and recorded. Not `model.steps`: Mesa counts a step before running
+    it, outside the model's lock, while the recorder's row is written inside it."""
+    return len(model.recorder.rows)
 
 
 def with_levers(base, cmap, levers: dict):

@@ -14,6 +14,7 @@ from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
 from model.outputs.run_data import RunData, load_run, window_cells  # noqa: E402
+from model.world.grid import nearest_cell  # noqa: E402
 from model.outputs.style import (BORDER, COAST, DEFAULT_DPI, DIFF_CMAP, FLOW_CMAP, INK, LAND, SEA,  # noqa: E402
                                  country_name, footer, save, scenario_title)
 
@@ -98,9 +99,8 @@ class MapLayers:
                 continue
             lon, lat = float(np.median(cm.lon[cells])), float(np.median(cm.lat[cells]))
             if not cm.land[cm.cell_of(lat, lon)]:       # a median can fall in the sea (e.g. a crescent)
-                xs, ys = np.nonzero(cells)
-                k = int(np.argmin((cm.lon[xs, ys] - lon) ** 2 + (cm.lat[xs, ys] - lat) ** 2))
-                lon, lat = float(cm.lon[xs[k], ys[k]]), float(cm.lat[xs[k], ys[k]])
+                x, y = nearest_cell(cells, (lon - cm.west) / cm.res - 0.5, (lat - cm.south) / cm.res - 0.5)
+                lon, lat = float(cm.lon[x, y]), float(cm.lat[x, y])
             out.append((code, lon, lat))
         return out
 

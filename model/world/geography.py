@@ -17,6 +17,7 @@ from scipy import ndimage
 
 from model.errors import InputError
 from model.scenario import read_toml
+from model.world.grid import nearest_cell
 
 EARTH_KM_PER_DEG = 111.32
 FEATURE_KINDS = ("port_of_entry", "source", "airstrip", "seaport", "biodiversity", "migrant_origin")
@@ -102,6 +103,10 @@ class CorridorMap:
         if code in self.country_codes:
             return self.country == self.country_codes.index(code)
         raise KeyError(code)
+
+    def km_from(self, cell: tuple[int, int]) -> np.ndarray:
+        """Great-circle distance of every cell from `cell`, [x, y] in km."""
+        return haversine_km(self.lat[cell], self.lon[cell], self.lat, self.lon)
 
     def cell_of(self, lat: float, lon: float) -> tuple[int, int]:
         x = int(math.floor((lon - self.west) / self.res))
@@ -251,9 +256,7 @@ def load_map(path: Path | str, maritime_zone_km: float = 370.0) -> CorridorMap:
 
 def _nearest_land(land: np.ndarray, x: int, y: int) -> tuple[int, int]:
     """Snap a coastal point that fell on a sea cell to the closest land cell."""
-    xs, ys = np.nonzero(land)
-    k = int(np.argmin((xs - x) ** 2 + (ys - y) ** 2))
-    return int(xs[k]), int(ys[k])
+    return nearest_cell(land, x, y)
 
 
 def haversine_km(lat1, lon1, lat2, lon2):
