@@ -141,3 +141,62 @@ start = {start}
 value = 12
 ''')
     return path
+
+
+# A country XA with a sub-region XA-S (country XA), a second country XB and the US to the
+# north; every cell is land, so the map has one cell per symbol and no sea.
+REGIONS = [
+    "UUUU",
+    "aass",
+    "bbbb",
+]
+
+
+def write_regions(folder: Path) -> Path:
+    """Write the region map (for policy resolution tests: country, then sub-region)."""
+    res, west, south = 0.25, -100.0, 10.0
+    north = south + len(REGIONS) * res
+    raster = "\n".join(REGIONS)
+    path = Path(folder) / "regions.toml"
+    path.write_text(f'''[map]
+name = "regions"
+resolution_deg = {res}
+west = {west}
+south = {south}
+north = {north}
+sea_symbol = "."
+raster = """
+{raster}
+"""
+
+[[jurisdiction]]
+code = "US"
+name = "Destination"
+country = "US"
+symbol = "U"
+
+[[jurisdiction]]
+code = "XA"
+name = "Country A"
+country = "XA"
+symbol = "a"
+
+[[jurisdiction]]
+code = "XA-S"
+name = "South of A"
+country = "XA"
+symbol = "s"
+
+[[jurisdiction]]
+code = "XB"
+name = "Country B"
+country = "XB"
+symbol = "b"
+
+[[feature]]
+kind = "port_of_entry"
+name = "Port"
+lat = {north - 0.5 * res}
+lon = {west + 0.5 * res}
+''')
+    return path
