@@ -21,8 +21,9 @@ TWO_CORRIDORS = [
 ]
 
 
-def write_two_corridors(folder: Path) -> Path:
-    """Write the toy map; the port of entry sits at the north-west, the source at the south-west."""
+def write_two_corridors(folder: Path, biodiversity: bool = False) -> Path:
+    """Write the toy map; the port of entry sits at the north-west, the source at the south-west
+    (and, with `biodiversity`, a biodiversity area on the source, for wildlife)."""
     res = 0.25
     west, south = -100.0, 10.0
     rows = TWO_CORRIDORS
@@ -85,6 +86,14 @@ lon = {source[1]}
 [[feature]]
 kind = "migrant_origin"
 name = "Origin"
+lat = {source[0]}
+lon = {source[1]}
+'''
+    if biodiversity:
+        text += f'''
+[[feature]]
+kind = "biodiversity"
+name = "Forest"
 lat = {source[0]}
 lon = {source[1]}
 '''
