@@ -9,7 +9,12 @@ from model.corridor import CorridorModel
 from test_toy_corridors import toy_map_cache, toy_scenario
 
 
-def check_step(m: CorridorModel):
+def expected_spawned(sc, months: int) -> int:
+    """Migrant agents the origins' rates give after `months` (fractions carried over), per origin."""
+    return sum(int(o.agents_per_step * months + 1e-9) for o in sc.migrants.origins)
+
+
+def check_step(m: CorridorModel, sc, months: int):
     L = m.ledger
     scale = max(L.shipped.max(), 1.0)
     np.testing.assert_allclose(m.invariant_gaps(), 0.0, atol=1e-9 * scale)
@@ -20,26 +25,30 @@ def check_step(m: CorridorModel):
     live = [a for a in m.migrants]
     assert sum(a.state == MigrantState.TRAVELLING for a in live) == counts[MigrantState.TRAVELLING]
     assert sum(a.state == MigrantState.TRAFFICKED for a in live) == counts[MigrantState.TRAFFICKED]
-    assert m.migrants_spawned() == sum(counts.values())
+    # conservation: the states hold exactly the agents the origins' rates created, counted here
+    spawned = expected_spawned(sc, months)
+    assert sum(counts.values()) == spawned
+    assert m.migrants_spawned() == spawned
 
 
 def test_conservation_every_step_on_the_real_map(crackdown):
     sc, cmap = crackdown
     m = CorridorModel(sc, cmap, seed=7)
-    spawned_expected = 0.0
-    for _ in range(48):
+    for month in range(1, 49):
         m.step()
-        check_step(m)
-        spawned_expected += sum(o.agents_per_step for o in sc.migrants.origins)
-        assert m.migrants_spawned() == int(spawned_expected + 1e-9)
+        check_step(m, sc, month)
     L = m.ledger
     assert L.delivered[0] > 0 and L.seized[0] > 0 and L.shipped[1] > 0 and L.shipped[2] > 0
     ts = m.recorder.timeseries()
     for c in ("cocaine", "arms", "wildlife"):
         gap = ts[f"{c}_shipped"] - ts[f"{c}_delivered"] - ts[f"{c}_seized"] - ts[f"{c}_in_transit"]
         assert np.abs(gap).max() <= 1e-9 * max(ts[f"{c}_shipped"].max(), 1)
+    # month by month, in people: the states sum to the agents created so far x people per agent
+    per = sc.migrants.people_per_agent
     states = ts[[f"migrants_{s.name.lower()}" for s in MigrantState]].sum(axis=1)
-    assert (np.diff(states) >= 0).all()     # only spawning adds agents
+    assert states.tolist() == [expected_spawned(sc, t + 1) * per for t in range(48)]
+    for end in ("arrived", "returned", "rescued"):      # journeys that ended stay ended
+        assert (np.diff(ts[f"migrants_{end}"]) >= 0).all()
     # every finished load crossed at least one country, and no country more than all of them
     for col in ts.columns:
         if col.startswith("transit_"):
@@ -58,7 +67,7 @@ def test_conservation_holds_for_any_toy_setting(seed, units, start, speed, shipm
     sc.cartel[0].shipments_per_step = shipments
     sc.cartel[0].arms_per_tonne = 10
     m = CorridorModel(sc, toy_map_cache(), seed=seed)
-    for _ in range(15):
+    for month in range(1, 16):
         m.step()
-        check_step(m)
+        check_step(m, sc, month)
     assert m.migrants_spawned() == 22        # 1.5 a month for 15 months, fractions carried over

@@ -1,5 +1,7 @@
 """The scenario schema: bounds, units and clear errors, with property tests over inputs."""
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -67,3 +69,77 @@ def test_counterfactual_drops_only_the_policy():
     assert cf.policy == [] and sc.policy
     assert cf.model_dump(exclude={"policy"}) == sc.model_dump(exclude={"policy"})
     assert isinstance(cf, Scenario)
+
+
+# ----- error messages name the file, the field and what was expected ---------------------
+BAD = [
+    ({"routing": {"risk_decay": 1.5}}, "routing.risk_decay", "less than or equal to 1", "1.5"),
+    ({"routing": {"risk_decay": "high"}}, "routing.risk_decay", "valid number", "high"),
+    ({"scenario": {"name": "t", "steps": 0}}, "scenario.steps", "greater than or equal to 1", "0"),
+    ({"cartel": [{"name": "A", "sources": ["S"]}]}, "cartel[0].ports_of_entry", "required", None),
+    ({"jurisdictions": {"GT": {"strategy": "everywhere"}}}, "jurisdictions.GT.strategy",
+     "'patrol'", "everywhere"),
+    ({"policy": [{"lever": "corruption", "target": ["MX"], "value": 3}]}, "policy[0]",
+     "between 0 and 1", None),
+    ({"policy": [{"lever": "bribes", "target": ["MX"], "value": 1}]}, "policy[0].lever",
+     "'corruption'", "bribes"),
+    ({"policy": [{"lever": "strategy", "target": ["MX"], "value": "hotspot", "start": 5, "end": 5}]},
+     "policy[0]", "must be after start", None),
+]
+
+
+@pytest.mark.parametrize("part,field,expected,got", BAD, ids=[b[1] + ":" + b[2][:12] for b in BAD])
+def test_error_names_file_field_and_expectation(part, field, expected, got):
+    with pytest.raises(InputError) as e:
+        parse_scenario(with_(**part), "bad.toml")
+    msg = str(e.value)
+    assert msg.startswith(f"bad.toml: field '{field}"), msg
+    assert expected in msg, msg
+    if got is not None:
+        assert got in msg, msg
+
+
+def _instance(path: str, value) -> tuple[dict, str]:
+    """A minimal scenario dict with `value` at a parameter_table path, and the field it names."""
+    field = path.replace("cartel[]", "cartel[0]").replace("<code>", "GT")
+    data = with_()
+    data["cartel"] = [dict(data["cartel"][0])]
+    head, *rest = field.split(".")
+    if head.startswith("cartel[0]"):
+        data["cartel"][0][rest[0]] = value
+    elif not rest:
+        data[head] = value
+    else:
+        node = data.setdefault(head, {})
+        node = dict(node)
+        data[head] = node
+        for key in rest[:-1]:
+            node = node.setdefault(key, {})
+        node[rest[-1]] = value
+    return data, field
+
+
+BOUNDED = [r for r in parameter_table()
+           if "[]." not in r["parameter"].replace("cartel[].", "") and r["parameter"] != "scenario.seed"
+           and not r["parameter"].startswith("policy")]
+
+
+@settings(max_examples=80, deadline=None)
+@given(row=st.sampled_from(BOUNDED), above=st.booleans(), by=st.integers(1, 1000))
+def test_out_of_bound_numbers_are_named_with_their_bound(row, above, by):
+    lim = row["limits"]
+    whole = isinstance(row["default"], int) and not isinstance(row["default"], bool)
+    if above:
+        edge, word = (lim["le"], "less than or equal to") if "le" in lim else (lim["lt"], "less than")
+        value = edge + by
+    else:
+        edge, word = (lim["ge"], "greater than or equal to") if "ge" in lim else (lim["gt"], "greater than")
+        value = edge - by
+    value = int(value) if whole else float(value)
+    data, field = _instance(row["parameter"], value)
+    with pytest.raises(InputError) as e:
+        parse_scenario(data, "bounds.toml")
+    msg = str(e.value)
+    assert msg.startswith(f"bounds.toml: field '{field}'"), msg
+    said = re.search(f"Input should be {word} ([-0-9.e+]+)", msg)
+    assert said and float(said.group(1)) == edge, msg

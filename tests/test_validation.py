@@ -1,10 +1,14 @@
 """Validation against history (experiments/validation/cases.py, VALIDATION.md).
 
-Cases recorded as passing must keep passing (on two of the recorded seeds); cases recorded
-as failing are marked xfail with the reason, not tuned until they pass.
+Every case runs here. Which cases the model fails is written in this file, not read from
+results.json (the generator rewrites that record, so reading it would let a regression plus a
+regeneration stay green). A known failure is a strict xfail around the real assertion: if the
+model starts to pass it, the test fails and the expectation (and VALIDATION.md) must be updated.
+
+Two of the five recorded seeds (the last two) are used; on both, every case gives the verdict
+recorded with all five (case 1 fails there on the Guatemala share, 0.82 and 0.79 < 0.9).
 """
 
-import json
 import sys
 from pathlib import Path
 
@@ -14,20 +18,34 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "experiments" / "validation"))
 import cases  # noqa: E402
 
-RECORD = json.loads((ROOT / "experiments" / "validation" / "results.json").read_text())
+from model.runs.seeds import replication_seeds  # noqa: E402
+
+SEEDS = replication_seeds(cases.ROOT_SEED, 5)[3:5]
+
+# case name -> why it fails (VALIDATION.md's measurement against its criterion); absent = passes
+KNOWN_FAILURES = {
+    "case_crackdown_moves_transit": "VALIDATION.md case 1: the share of loads entering Mexico overland "
+                                    "via Guatemala in 2011-12 is 0.79-0.93 across seeds, not > 0.9 in every seed",
+    "case_interdiction_spreads_routes": "VALIDATION.md case 2: active cells and route entropy fall "
+                                        "(678 -> 468 -> 427 cells) and seizures do not rise as budgets go x1, x2, x3",
+}
 
 
-def test_validation_md_matches_the_recorded_results():
+def test_validation_md_says_what_this_test_expects():
     text = (ROOT / "VALIDATION.md").read_text()
-    for i, r in enumerate(RECORD["results"], 1):
-        assert f"## {i}. {'PASS' if r['passed'] else 'FAIL'}: {r['fact']}" in text
+    for i, case in enumerate(cases.CASES, 1):
+        verdict = "FAIL" if case.__name__ in KNOWN_FAILURES else "PASS"
+        assert f"## {i}. {verdict}: " in text, (case.__name__, verdict)
+
+
+def _param(case):
+    reason = KNOWN_FAILURES.get(case.__name__)
+    marks = [pytest.mark.xfail(strict=True, raises=AssertionError, reason=reason)] if reason else []
+    return pytest.param(case, id=case.__name__, marks=marks)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("i", range(len(cases.CASES)), ids=[c.__name__ for c in cases.CASES])
-def test_case(i):
-    record = RECORD["results"][i]
-    if not record["passed"]:
-        pytest.xfail(f"recorded as failing in VALIDATION.md: {record['criterion']}")
-    result = cases.CASES[i](RECORD["seeds"][:2])
+@pytest.mark.parametrize("case", [_param(c) for c in cases.CASES])
+def test_case(case):
+    result = case(SEEDS)
     assert result["passed"], result["measured"]

@@ -21,8 +21,9 @@ TWO_CORRIDORS = [
 ]
 
 
-def write_two_corridors(folder: Path) -> Path:
-    """Write the toy map; the port of entry sits at the north-west, the source at the south-west."""
+def write_two_corridors(folder: Path, biodiversity: bool = False) -> Path:
+    """Write the toy map; the port of entry sits at the north-west, the source at the south-west
+    (and, with `biodiversity`, a biodiversity area on the source, for wildlife)."""
     res = 0.25
     west, south = -100.0, 10.0
     rows = TWO_CORRIDORS
@@ -88,6 +89,14 @@ name = "Origin"
 lat = {source[0]}
 lon = {source[1]}
 '''
+    if biodiversity:
+        text += f'''
+[[feature]]
+kind = "biodiversity"
+name = "Forest"
+lat = {source[0]}
+lon = {source[1]}
+'''
     path = Path(folder) / "two_corridors.toml"
     path.write_text(text)
     return path
@@ -139,5 +148,64 @@ lever = "enforcement_units"
 target = ["XW"]
 start = {start}
 value = 12
+''')
+    return path
+
+
+# A country XA with a sub-region XA-S (country XA), a second country XB and the US to the
+# north; every cell is land, so the map has one cell per symbol and no sea.
+REGIONS = [
+    "UUUU",
+    "aass",
+    "bbbb",
+]
+
+
+def write_regions(folder: Path) -> Path:
+    """Write the region map (for policy resolution tests: country, then sub-region)."""
+    res, west, south = 0.25, -100.0, 10.0
+    north = south + len(REGIONS) * res
+    raster = "\n".join(REGIONS)
+    path = Path(folder) / "regions.toml"
+    path.write_text(f'''[map]
+name = "regions"
+resolution_deg = {res}
+west = {west}
+south = {south}
+north = {north}
+sea_symbol = "."
+raster = """
+{raster}
+"""
+
+[[jurisdiction]]
+code = "US"
+name = "Destination"
+country = "US"
+symbol = "U"
+
+[[jurisdiction]]
+code = "XA"
+name = "Country A"
+country = "XA"
+symbol = "a"
+
+[[jurisdiction]]
+code = "XA-S"
+name = "South of A"
+country = "XA"
+symbol = "s"
+
+[[jurisdiction]]
+code = "XB"
+name = "Country B"
+country = "XB"
+symbol = "b"
+
+[[feature]]
+kind = "port_of_entry"
+name = "Port"
+lat = {north - 0.5 * res}
+lon = {west + 0.5 * res}
 ''')
     return path
