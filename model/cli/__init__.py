@@ -1,5 +1,4 @@
-"""The `corridor` command line: `main` in main.py, one module per group of subcommands."""
+"""The `corridor` command line: `main` in main.py, one module per group of subcommands.
 
-from model.cli.main import main
-
-__all__ = ["main"]
+`python -m model.cli` runs it (__main__.py); the installed `corridor` script calls main.main.
+"""
