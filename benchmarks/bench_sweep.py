@@ -30,7 +30,10 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 from model.runs import sweep  # noqa: E402
-from model.runs.simulate import run_pair, versions  # noqa: E402
+from model.runs.sweep.store import columns_of  # noqa: E402
+from model.runs.sweep.worker import cached_map  # noqa: E402
+from model.runs.results import versions  # noqa: E402
+from model.runs.simulate import run_pair  # noqa: E402
 from model.scenario import parse_scenario  # noqa: E402
 
 SPEEDUP_TARGET = 1.7
@@ -40,7 +43,7 @@ OVERHEAD_TARGET_PCT = 5.0
 def direct_loop(specs) -> float:
     """What a user would write by hand: scenarios built beforehand, run_pair in a loop."""
     scenarios = [parse_scenario(s.scenario, s.scenario_path) for s in specs]
-    cmap = sweep._cached_map(specs[0].map_path, scenarios[0].routing.maritime_zone_km)
+    cmap = cached_map(specs[0].map_path, scenarios[0].routing.maritime_zone_km)
     t0 = time.perf_counter()
     for sc, spec in zip(scenarios, specs):
         run_pair(sc, cmap, spec.seed, counterfactual=spec.counterfactual)
@@ -53,9 +56,9 @@ def bookkeeping(exp, specs, scratch: Path) -> float:
     folder = scratch / "bookkeeping"
     (folder / sweep.RUNS).mkdir(parents=True, exist_ok=True)
     (folder / sweep.FAILURES).mkdir(exist_ok=True)
-    columns = sweep._columns(exp)
+    columns = columns_of(exp)
     sc = parse_scenario(specs[0].scenario, specs[0].scenario_path)
-    result = run_pair(sc, sweep._cached_map(specs[0].map_path, sc.routing.maritime_zone_km), specs[0].seed,
+    result = run_pair(sc, cached_map(specs[0].map_path, sc.routing.maritime_zone_km), specs[0].seed,
                       counterfactual=specs[0].counterfactual)
     ts = result["main"].timeseries
     t0 = time.perf_counter()

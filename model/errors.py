@@ -26,3 +26,42 @@ def where(path, field: str | None) -> str:
 def warn(path, field: str | None, message: str) -> None:
     """One line on stderr for input that is usable but probably not what the user meant."""
     print(f"corridor: warning: {where(path, field)}: {message}", file=sys.stderr, flush=True)
+
+
+# Names pydantic puts in an error location for the member of a union (`float | None`) or a
+# validator it tried: they are not fields the user wrote.
+_NOT_FIELDS = {"float", "bool", "str", "int", "enum", "list[str]", "literal['set','multiply']"}
+
+
+def fmt_loc(loc: tuple) -> str:
+    """('policy', 0, 'value') -> 'policy[0].value', the way fields are written in TOML paths."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _field(loc: tuple) -> str:
+    return fmt_loc(tuple(p for p in loc if not (isinstance(p, str) and (
+        p.startswith("function-") or p in _NOT_FIELDS))))
+
+
+def from_validation(exc, path, guide: str) -> InputError:
+    """The first problem of a pydantic ValidationError as one InputError; `guide` names the
+    README section that lists the fields, for misspelt ones."""
+    errors = exc.errors()
+    err = errors[0]
+    field = _field(err["loc"])
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        msg = f"unknown field (check the spelling; see README '{guide}')"
+    elif err["type"] != "missing" and "input" in err and not isinstance(err["input"], dict):
+        msg += f" (got {err['input']!r})"
+    # pydantic reports one error per member of a union (float | None): count fields, not errors
+    more = len({_field(e["loc"]) for e in errors} - {field})
+    if more:
+        msg += f" [and {more} more problem{'s' if more > 1 else ''}]"
+    return InputError(path, field or None, msg)

@@ -143,3 +143,8 @@ class PolicySchedule:
         for p in self.sc.policy:
             out += [t for t in p.target if t not in out]
         return out
+
+
+def targeted_codes(scenario: Scenario) -> list[str]:
+    """The jurisdictions any policy row names, sorted: "the targeted area" of every output."""
+    return sorted({t for p in scenario.policy for t in p.target})

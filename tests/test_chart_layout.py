@@ -65,7 +65,8 @@ def test_sweep_chart_titles_and_labels_stay_inside_the_figure(sweep_df, tmp_path
 
 @pytest.fixture(scope="module")
 def run_folder(tmp_path_factory, crackdown):
-    from model.runs.simulate import run_pair, write_results
+    from model.runs.results import write_results
+    from model.runs.simulate import run_pair
 
     sc, cmap = crackdown
     out = tmp_path_factory.mktemp("layout") / "run"

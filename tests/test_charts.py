@@ -21,7 +21,8 @@ STEPS = 40
 @pytest.fixture(scope="session")
 def run_folder(tmp_path_factory, crackdown):
     """mexico_crackdown for 40 months (the policy starts at 35) with its counterfactual, saved."""
-    from model.runs.simulate import run_pair, write_results
+    from model.runs.results import write_results
+    from model.runs.simulate import run_pair
 
     sc, cmap = crackdown
     out = tmp_path_factory.mktemp("charts") / "run"
@@ -82,7 +83,8 @@ def test_route_density_map(run_folder, run_data, tmp_path):
 
 def test_route_density_map_without_counterfactual(tmp_path_factory, crackdown):
     from model.outputs.maps import route_density_map
-    from model.runs.simulate import run_pair, write_results
+    from model.runs.results import write_results
+    from model.runs.simulate import run_pair
 
     sc, cmap = crackdown
     out = tmp_path_factory.mktemp("nocf") / "run"

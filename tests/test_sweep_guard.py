@@ -13,7 +13,7 @@ import pytest
 
 from conftest import ROOT, corridor_cli
 from model.runs import sweep
-from model.runs.sweep_guard import count_runs
+from model.runs.sweep.guard import count_runs
 from sweep_toy import write_toy_experiment
 
 REFUSE_TIMEOUT_S = 60      # the old code ran for hours or died of MemoryError

@@ -39,8 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     sweep_cli.register(sub)
     from model.cli import report as report_cli  # plot and brief: charts are imported inside the handlers
     report_cli.register(sub)
-    from model.runs import compare  # scenarios side by side
-    compare.register(sub)
+    from model.cli import compare as compare_cli  # scenarios side by side
+    compare_cli.register(sub)
     from model.cli import dashboard as dashboard_cli  # dashboard: solara is imported only by the server it starts
     dashboard_cli.register(sub)
     return p
@@ -94,7 +94,8 @@ def cmd_run(args) -> int:
     from model.errors import warn
     from model.metrics import window_span
     from model.runs.folders import check_target, default_out
-    from model.runs.simulate import command_line, policy_in_force, policy_outside_run, run_pair, write_results
+    from model.runs.results import command_line, write_results
+    from model.runs.simulate import policy_in_force, policy_outside_run, run_pair
     from model.scenario import check_steps, load_scenario
 
     check_steps(args.steps)
@@ -188,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from model.cli.sweep import HANDLERS as sweep_handlers
     from model.cli.report import HANDLERS as report_handlers
-    from model.runs.compare import HANDLERS as compare_handlers
+    from model.cli.compare import HANDLERS as compare_handlers
     from model.cli.dashboard import HANDLERS as dashboard_handlers
     handlers = {"run": cmd_run, "validate": cmd_validate, **sweep_handlers, **report_handlers,
                 **compare_handlers, **dashboard_handlers}

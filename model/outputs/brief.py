@@ -160,7 +160,7 @@ def _chart_page(pdf, heading: str, caption: str, png: bytes, footer_line: str) -
 
 
 def method_lines(briefs: list[ScenarioBrief], root_seed: int | None) -> list[str]:
-    from model.runs.simulate import git_commit
+    from model.runs.results import git_commit
 
     lines = []
     for b in briefs:

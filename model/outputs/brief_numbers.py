@@ -100,7 +100,9 @@ def run_scenario(path: Path, replications: int, root_seed: int | None, steps: in
     """Brief numbers of one scenario; `loaded` = (scenario, map) already checked by `compare.comparable`."""
     from model.runs.compare import comparable
     from model.corridor import month_label
-    from model.runs.simulate import run_pair, write_results
+    from model.policy import targeted_codes
+    from model.runs.results import write_results
+    from model.runs.simulate import run_pair
     from model.scenario import load_scenario
 
     if loaded is None:
@@ -109,7 +111,7 @@ def run_scenario(path: Path, replications: int, root_seed: int | None, steps: in
     steps = steps or sc.scenario.steps
     root = sc.scenario.seed if root_seed is None else root_seed
     seeds = replication_seeds(root, replications)
-    targeted = sorted({t for p in sc.policy for t in p.target})
+    targeted = targeted_codes(sc)
     names = [country_name(t) if t in cmap.country_codes else
              cmap.jurisdiction_names[cmap.jurisdiction_codes.index(t)] if t in cmap.jurisdiction_codes else t
              for t in targeted]

@@ -1,4 +1,4 @@
-"""`corridor compare`: scenarios side by side, each against its counterfactual, paired seeds.
+"""Scenarios side by side, each against its counterfactual, paired seeds.
 
 Every scenario in the library extends the baseline and adds a policy schedule, so its
 counterfactual (the same file without the policy) is the baseline world. Each replication
@@ -8,13 +8,11 @@ root seed, so scenario A's replication k and scenario B's replication k share a 
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from model.cli.args import positive, seed as seed_arg
 from model.errors import InputError
 from model.runs.seeds import replication_seeds
 
@@ -100,6 +98,7 @@ def comparable(loaded: list[tuple], steps: int | None) -> list[tuple]:
 def compare(paths: list[Path], replications: int, root_seed: int | None = None,
             steps: int | None = None, progress=None) -> pd.DataFrame:
     """One row per scenario and replication."""
+    from model.policy import targeted_codes
     from model.runs.simulate import run_pair
     from model.scenario import check_steps, load_scenario
 
@@ -109,7 +108,7 @@ def compare(paths: list[Path], replications: int, root_seed: int | None = None,
     seeds = replication_seeds(root, replications)
     rows = []
     for p, sc, cmap in comparable(loaded, steps):
-        targeted = sorted({t for pol in sc.policy for t in pol.target})
+        targeted = targeted_codes(sc)
         for k, seed in enumerate(seeds):
             s = run_pair(sc, cmap, seed, steps)["summary"]
             rows.append({"scenario": sc.scenario.name, "file": str(p), "replicate": k, "seed": seed,
@@ -153,42 +152,3 @@ def format_table(t: pd.DataFrame) -> str:
                              else f"{m:.0f} [{lo:.0f}, {hi:.0f}]".rjust(24))
         lines.append(r.scenario.ljust(width) + "".join(cells))
     return "\n".join(lines)
-
-
-def register(sub) -> None:
-    c = sub.add_parser("compare", help="compare scenarios against their counterfactuals with paired seeds")
-    c.add_argument("scenarios", type=Path, nargs="+")
-    c.add_argument("--replications", type=positive, default=3, help="seeds per scenario (default 3)")
-    c.add_argument("--seed", type=seed_arg, help="root seed (default: the first scenario's seed)")
-    c.add_argument("--steps", type=positive, help="months per run (default: each scenario's)")
-    c.add_argument("--out", type=Path, help="folder for compare.csv, compare.parquet, runs.parquet "
-                   "(default results/compare)")
-    c.add_argument("--quiet", action="store_true")
-
-
-def cmd_compare(args) -> int:
-    from tqdm import tqdm
-
-    from model.runs.folders import check_target, default_out, mark, replace_folder, write_json
-
-    out = args.out or default_out("compare")
-    check_target(out, "compare")    # before any run: a refused --out must not cost the runs
-    with tqdm(total=len(args.scenarios) * args.replications, unit="pair", disable=args.quiet or None,
-              file=sys.stderr) as bar:
-        runs = compare(args.scenarios, args.replications, args.seed, args.steps, bar.update)
-    t = table(runs)
-    with replace_folder(out, "compare") as tmp:
-        runs.to_parquet(tmp / "runs.parquet", index=False)
-        t.to_parquet(tmp / "compare.parquet", index=False)
-        t.to_csv(tmp / "compare.csv", index=False)
-        write_json(tmp / "manifest.json", mark({"scenarios": [str(p) for p in args.scenarios],
-                                                "replications": args.replications, "root_seed": args.seed,
-                                                "steps": args.steps}, "compare"))
-    print(format_table(t))
-    print(f"\nmean [min, max] over {args.replications} paired seeds. delivered % and seized %: cocaine in the "
-          "months the policy is in force, in % of the same months without the policy; migrants in people, "
-          f"at the end of the run. Tables in {out}/")
-    return 0
-
-
-HANDLERS = {"compare": cmd_compare}

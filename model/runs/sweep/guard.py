@@ -11,12 +11,14 @@ import json
 import logging
 import math
 import os
+import signal
 import socket
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
 from model.errors import InputError
+from model.runs.sweep.experiment import DesignKind
 
 DEFAULT_MAX_RUNS = 20_000     # more needs `--max-runs N` or `max_runs` in [experiment]
 # Building a design keeps a validated scenario (~20 KB) per point and checks ~500 points a
@@ -39,8 +41,6 @@ def count_runs(exp) -> tuple[int, str]:
     whose factor values coincide (rounded integers, sampled categories) are run once, so
     the real count can only be lower.
     """
-    from model.runs.sweep import DesignKind
-
     d, reps = exp.spec.design, exp.spec.experiment.replications
     n_f = len(exp.factors)
     if d.kind == DesignKind.GRID:
@@ -185,7 +185,7 @@ def folder_lock(folder: Path, command: list[str], warn):
         path.unlink(missing_ok=True)
 
 
-# --------------------------------------------------------------------------- quiet shutdown
+# --------------------------------------------------------------------------- Ctrl-C
 
 @contextmanager
 def quiet_dask():
@@ -200,3 +200,17 @@ def quiet_dask():
     finally:
         for lg, lv in zip(loggers, levels):
             lg.setLevel(lv)
+
+
+@contextmanager
+def sigint_ignored():
+    """Ignore Ctrl-C for a moment (main thread only): while saving, or while spawning workers."""
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:       # not the main thread: signals go elsewhere anyway
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -1,24 +1,20 @@
-"""Scenario files: the TOML schema, its bounds and units, and loading with clear errors.
+"""The scenario schema: every section of a scenario file, its bounds and units.
 
 A scenario is data. Every numeric parameter declares its unit (and, where it comes from
 the real world, its source) in the schema below, so `corridor validate --explain` and the
-README can list them. Validation against the map (jurisdiction and feature names) happens
-in `load_scenario`, after the map is read, so a typo in a name is caught before a run.
+README can list them. `model.scenario.loading` reads files into it and checks names
+against the map.
 """
 
 from __future__ import annotations
 
 import re
-import os
-import tomllib
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
-
-from model.errors import InputError
 
 
 def P(default=..., *, unit: str, ge=None, le=None, gt=None, lt=None, source: str | None = None,
@@ -294,206 +290,3 @@ class Scenario(Strict):
         cf = self.model_copy(deep=True)
         cf.policy = []
         return cf
-
-
-def _fmt_loc(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out
-
-
-def _field(loc: tuple) -> str:
-    """A pydantic error location as a dotted field name, without union member names."""
-    loc = tuple(p for p in loc if not (isinstance(p, str) and p.startswith("function-")))
-    loc = tuple(p for p in loc if p not in {"float", "bool", "str", "int", "enum", "literal['set','multiply']"})
-    return _fmt_loc(loc)
-
-
-def parse_scenario(data: dict, path: Path | str | None = None) -> Scenario:
-    """Validate a scenario dict; raise InputError naming the first bad field."""
-    try:
-        sc = Scenario.model_validate(data)
-    except ValidationError as exc:
-        errors = exc.errors()
-        err = errors[0]
-        field = _field(err["loc"])
-        msg = err["msg"]
-        if err["type"] == "extra_forbidden":
-            msg = "unknown field (check the spelling; see README 'Scenario format')"
-        elif "input" in err and err["type"] not in ("missing",) and not isinstance(err["input"], dict):
-            msg += f" (got {err['input']!r})"
-        # pydantic reports one error per member of a union (float | None): count fields, not errors
-        more = len({_field(e["loc"]) for e in errors} - {field})
-        if more:
-            msg += f" [and {more} more problem{'s' if more > 1 else ''}]"
-        raise InputError(path, field, msg) from None
-    sc.path = Path(path) if path else None
-    return sc
-
-
-def check_steps(steps: int | None) -> int | None:
-    """A run length from the command line (--steps), held to the schema's bound on scenario.steps.
-
-    Assigning to a Meta validates the value against that one field, so the bound is defined once.
-    """
-    if steps is None:
-        return None
-    try:
-        Meta.model_construct(name="--steps").steps = steps
-    except ValidationError as exc:
-        raise InputError(None, "--steps", f"{exc.errors()[0]['msg']} months, the bound on scenario.steps "
-                         f"(got {steps})") from None
-    return steps
-
-
-def read_toml(path: Path | str) -> dict:
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(path, None, "file not found")
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(path, None, f"malformed TOML: {exc}") from None
-    except UnicodeDecodeError:
-        raise InputError(path, None, "not a UTF-8 text file") from None
-
-
-def merge(base: dict, child: dict) -> dict:
-    """Child tables override the base key by key; arrays of tables are replaced whole."""
-    out = dict(base)
-    for k, v in child.items():
-        if isinstance(v, dict) and isinstance(out.get(k), dict):
-            out[k] = merge(out[k], v)
-        else:
-            out[k] = v
-    return out
-
-
-def read_scenario_dict(path: Path, _seen=()) -> dict:
-    """The scenario's TOML with any `extends` chain resolved.
-
-    A `map` inherited from a file in another folder is rewritten relative to `path`, so
-    each path resolves against the file that set it, as written there.
-    """
-    path = Path(path)
-    data = read_toml(path)
-    meta = data.get("scenario")
-    if meta is not None and not isinstance(meta, dict):
-        raise InputError(path, "scenario", f"expected a [scenario] table, got {type(meta).__name__} {meta!r:.40}")
-    parent = meta.get("extends") if isinstance(meta, dict) else None
-    if parent is None:
-        return data
-    if not isinstance(parent, str):
-        raise InputError(path, "scenario.extends", "expected a file name")
-    base_path = (path.parent / parent).resolve()
-    if base_path in _seen or base_path == path.resolve():
-        raise InputError(path, "scenario.extends", f"circular extends through {base_path}")
-    if not base_path.is_file():
-        raise InputError(path, "scenario.extends", f"file not found: {base_path}")
-    base = read_scenario_dict(base_path, _seen + (path.resolve(),))
-    base.get("scenario", {}).pop("extends", None)
-    inherited_map = base.get("scenario", {}).get("map")
-    here = path.resolve().parent
-    if isinstance(inherited_map, str) and base_path.parent != here:
-        target = base_path.parent / inherited_map
-        try:
-            base["scenario"]["map"] = os.path.relpath(target, here)
-        except ValueError:          # another drive (Windows): no relative path exists
-            base["scenario"]["map"] = str(target)
-    merged = merge(base, data)
-    merged["scenario"].pop("extends", None)
-    merged["scenario"]["extends"] = parent
-    return merged
-
-
-def load_scenario(path: Path | str):
-    """Read, validate and cross-check a scenario against its map.
-
-    Returns (scenario, corridor_map).
-    """
-    from model.world.geography import load_map  # late import: geography is heavier
-
-    path = Path(path)
-    sc = parse_scenario(read_scenario_dict(path), path)
-    map_path = (path.parent / sc.scenario.map).resolve()
-    if not map_path.is_file():
-        raise InputError(path, "scenario.map", f"map file not found: {map_path}")
-    cmap = load_map(map_path, maritime_zone_km=sc.routing.maritime_zone_km)
-    check_against_map(sc, cmap, path)
-    return sc, cmap
-
-
-def check_against_map(sc: Scenario, cmap, path) -> None:
-    """Names in the scenario must exist on the map."""
-    known = set(cmap.jurisdiction_codes) | set(cmap.country_codes) | {"INTL"}
-
-    def need_jur(code, field):
-        if code not in known:
-            raise InputError(path, field, f"unknown jurisdiction '{code}'; the map has "
-                             f"{', '.join(sorted(known))}")
-
-    def need_feature(name, kinds, field):
-        f = cmap.feature(name)
-        if f is None or f.kind not in kinds:
-            have = sorted(x.name for x in cmap.features if x.kind in kinds)
-            raise InputError(path, field, f"unknown {'/'.join(kinds)} '{name}'; the map has "
-                             f"{', '.join(have)}")
-
-    for code in sc.jurisdictions:
-        if code != "default":
-            need_jur(code, f"jurisdictions.{code}")
-    for i, c in enumerate(sc.cartel):
-        for j, s in enumerate(c.sources):
-            need_feature(s, ("source",), f"cartel[{i}].sources[{j}]")
-        for j, s in enumerate(c.ports_of_entry):
-            need_feature(s, ("port_of_entry",), f"cartel[{i}].ports_of_entry[{j}]")
-        for j, s in enumerate(c.airstrips):
-            need_feature(s, ("airstrip",), f"cartel[{i}].airstrips[{j}]")
-        for j, s in enumerate(c.plazas):
-            need_jur(s, f"cartel[{i}].plazas[{j}]")
-    for i, g in enumerate(sc.gang):
-        if cmap.feature(g.home) is None and g.home not in known:
-            raise InputError(path, f"gang[{i}].home", f"'{g.home}' is neither a feature nor a jurisdiction on the map")
-    for i, o in enumerate(sc.migrants.origins):
-        need_feature(o.name, ("migrant_origin",), f"migrants.origins[{i}].name")
-    for i, p in enumerate(sc.policy):
-        for j, t in enumerate(p.target):
-            need_jur(t, f"policy[{i}].target[{j}]")
-        if p.start >= sc.scenario.steps:
-            raise InputError(path, f"policy[{i}].start",
-                             f"starts at month {p.start} but the run has {sc.scenario.steps} steps")
-
-
-def parameter_table() -> list[dict]:
-    """Every numeric parameter with its unit, bounds and source, for docs and --explain."""
-    rows = []
-
-    def walk(model: type[BaseModel], prefix: str):
-        for name, f in model.model_fields.items():
-            ann = f.annotation
-            sub = getattr(ann, "__args__", None)
-            if isinstance(ann, type) and issubclass(ann, BaseModel):
-                walk(ann, f"{prefix}{name}.")
-                continue
-            if sub and isinstance(sub[0], type) and issubclass(sub[0], BaseModel):
-                walk(sub[0], f"{prefix}{name}[].")
-                continue
-            extra = f.json_schema_extra or {}
-            if "unit" not in extra:
-                continue
-            bounds = [m for m in f.metadata]
-            rows.append(dict(parameter=prefix + name, unit=extra["unit"],
-                             default=None if f.is_required() else f.default,
-                             bounds=" ".join(str(b) for b in bounds),
-                             limits={k: getattr(b, k) for b in bounds for k in ("ge", "gt", "le", "lt")
-                                     if hasattr(b, k)},
-                             meaning=f.description or "", source=extra.get("source", "")))
-
-    walk(Scenario, "")
-    walk(JurisdictionPolicy, "jurisdictions.<code>.")
-    return rows
