@@ -70,6 +70,16 @@ def test_map_loads_with_new_countries_and_features(net):
     assert {f.name for f in old.features} < {f.name for f in cmap.features}   # nothing dropped
 
 
+def test_international_waters_split_by_ocean(net):
+    cmap, _ = net
+    pac, car = cmap.mask("INTL-PAC"), cmap.mask("INTL-CAR")
+    assert pac.sum() > 1000 and car.sum() > 1000 and not (pac & car).any()
+    assert (cmap.mask("INTL") == (pac | car | (cmap.jur == cmap.jurisdiction_codes.index("INTL")))).all()
+    assert (cmap.lon[car] > -95).all() and not (pacific_sea(cmap) & car).any()
+    old = load_map(ROOT / "scenarios" / "maps" / "corridor.toml")
+    assert [c for c in old.jurisdiction_codes if c.startswith("INTL")] == ["INTL"]
+
+
 def test_new_features_are_routable_and_us_ports_touch_the_sea(net):
     cmap, g = net
     for f in cmap.features:

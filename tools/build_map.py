@@ -286,6 +286,19 @@ TRANSIT_ZONE_FEATURES = [
 ]
 
 
+# transit_zone only: stretches of international waters (beyond the 370-km zones) named by one
+# cell centre each, so a scenario can put US maritime units (Coast Guard, JIATF-South) in one
+# ocean. The Caribbean code covers the Gulf's and the Atlantic approaches' stretches too.
+INTL_BASINS = [
+    ("INTL-PAC", "Eastern Pacific (international waters)", 8.125, -106.125),
+    ("INTL-CAR", "Caribbean, Gulf and Atlantic approaches (international waters)", 26.375, -65.875),
+    ("INTL-CAR", "", 25.625, -91.875),
+    ("INTL-CAR", "", 13.625, -78.375),
+    ("INTL-CAR", "", 18.125, -81.625),
+    ("INTL-CAR", "", 14.625, -66.625),
+]
+
+
 def grid(res: float) -> tuple[np.ndarray, np.ndarray]:
     """Cell-centre latitudes (north to south) and longitudes (west to east)."""
     ncol, nrow = round((EAST - WEST) / res), round((NORTH - SOUTH) / res)
@@ -521,6 +534,12 @@ def render(codes, res: float, features: list[dict], date: str, cmd: str,
         name, cc, s = juris[j]
         L += ["[[jurisdiction]]", f"code = {q(j)}", f"name = {q(name)}",
               f"country = {q(cc)}", f"symbol = {q(s)}", ""]
+    if extent == "transit_zone":
+        L += ["# Named stretches of international waters (geography.py: the connected stretch",
+              "# around each point takes the code; a code may name several).", ""]
+        for code, name, lat, lon in INTL_BASINS:
+            L += ["[[international_waters]]", f"code = {q(code)}", *([f"name = {q(name)}"] if name else []),
+                  f"lat = {lat}", f"lon = {lon}", ""]
     for f in features:
         L += ["[[feature]]", f"kind = {q(f['kind'])}", f"name = {q(f['name'])}",
               f"lat = {f['lat']:.2f}", f"lon = {f['lon']:.2f}", f"country = {q(f['country'])}"]
