@@ -148,3 +148,9 @@ def test_four_months_run_and_conserve(name):
         gaps = m.invariant_gaps()
         np.testing.assert_allclose(gaps, 0.0, atol=1e-9 * max(m.ledger.shipped.max(), 1.0))
     assert m.ledger.shipped[0] > 0
+    caribbean = {m.graph.node(cmap.feature(p).cell) for p in ("Miami", "Port Everglades", "San Juan")}
+    ends = {int(r.nodes[-1]) for c in m.cartels for r in c.routes}
+    assert ends & caribbean              # the model itself plans loads to the Caribbean ports
+    if name == "caribbean_squeeze":
+        assert m.schedule.at(12).pool_units["INTL-CAR:sea"] == 10     # US units in the Caribbean only
+        assert m.schedule.at(12).pool_units["INTL:sea"] == 20
