@@ -125,8 +125,7 @@ class PolicySchedule:
                 else:
                     arr = levels[p.lever]
                     arr[idx] = np.clip(arr[idx] * p.value if p.operation == "multiply" else p.value, 0, 1)
-        intl = self.cmap.jurisdiction_codes.index(INTL)
-        coop[intl] = True  # international waters are open to any cooperating navy
+        coop[self.members(INTL)] = True  # international waters are open to any cooperating navy
         return Settings(levels=levels, strategy=strategy, cooperation=coop,
                         pool_units={c: int(round(u)) for c, u in units.items()},
                         us_demand=float(demand), key=active)

@@ -18,6 +18,11 @@ byte-identical file (pass ``--date`` to pin the date written in the header).
 
 Usage:
     python tools/build_map.py --resolution 0.25 --out scenarios/maps/corridor.toml
+    python tools/build_map.py --extent transit_zone --out scenarios/maps/transit_zone.toml
+
+``--extent corridor`` (the default) is today's map, to 71 W; ``--extent transit_zone`` runs
+the same steps on a box extended east to 59 W (Venezuela, the Antilles, Puerto Rico) with
+extra features (Caribbean ports of entry, Venezuelan sources and strips, Hispaniola).
 """
 
 from __future__ import annotations
@@ -36,8 +41,10 @@ import reverse_geocoder as rg
 from global_land_mask import globe
 from scipy.spatial import cKDTree
 
-# Bounding box (degrees). Fixed: the simulation's scenarios are written against it.
+# Bounding box (degrees). Fixed per extent: the simulation's scenarios are written against it.
+# EAST is set by --extent in main() (every other edge is shared, so both maps align cell by cell).
 WEST, EAST, SOUTH, NORTH = -118.0, -71.0, 1.0, 33.0
+EXTENT_EAST = {"corridor": -71.0, "transit_zone": -59.0}
 SEA = "."
 
 # reverse_geocoder admin1 string -> (ISO 3166-2 code, display name, raster symbol).
@@ -107,6 +114,24 @@ COUNTRIES: dict[str, tuple[str, str]] = {
     "TC": ("Turks and Caicos Islands", "K"),
     "AW": ("Aruba", "L"),
     "CW": ("Curaçao", "W"),
+    # Only on the transit_zone extent (east of 71 W). Puerto Rico keeps its own code: its land
+    # is routable (loads land on its coast and drive to San Juan), its port is a US port of entry.
+    "PR": ("Puerto Rico (US)", "X"),
+    "GY": ("Guyana", "Y"),
+    "BR": ("Brazil", "F"),
+    "TT": ("Trinidad and Tobago", "5"),
+    "GD": ("Grenada", "6"),
+    "BB": ("Barbados", "8"),
+    "MQ": ("Martinique", "9"),
+    "DM": ("Dominica", "@"),
+    "GP": ("Guadeloupe", "&"),
+    "AG": ("Antigua and Barbuda", "+"),
+    "KN": ("Saint Kitts and Nevis", "*"),
+    "VC": ("Saint Vincent and the Grenadines", "%"),
+    "LC": ("Saint Lucia", "$"),
+    "VI": ("US Virgin Islands", "="),
+    "VG": ("British Virgin Islands", "!"),
+    "BQ": ("Bonaire", "?"),
 }
 
 # US-Mexico border as (lon, lat) vertices, west to east; longitude is monotonic along it, so
@@ -221,6 +246,58 @@ FEATURES = [
     ("migrant_origin", "Capurganá (Darién gap entry)", 8.63, -77.35, "CO", "darien"),
 ]
 
+# Added on the transit_zone extent only: (kind, name, lat, lon, country, note, source). The
+# source is written into the map beside the feature. Air cargo "strips" at Miami and San
+# Juan sit on their port's cell, so a flight can end at a US port of entry.
+UNODC12 = "UNODC 2012, Transnational Organized Crime in Central America and the Caribbean"
+INCSR12 = "US State Dept., INCSR 2012"
+TRANSIT_ZONE_FEATURES = [
+    ("port_of_entry", "Miami", 25.77, -80.19, "US", "sea and air",
+     "CBP port of entry; " + UNODC12 + ": Caribbean route to South Florida"),
+    ("port_of_entry", "Port Everglades", 26.09, -80.12, "US", "sea",
+     "CBP port of entry (Fort Lauderdale); " + UNODC12),
+    ("port_of_entry", "San Juan", 18.45, -66.10, "PR", "sea and air",
+     "CBP port of entry; " + UNODC12 + ": Puerto Rico as a gateway to the US"),
+    ("source", "Guajira peninsula (Puerto Bolívar)", 12.22, -71.96, "CO", "caribbean", UNODC12),
+    ("source", "Golfo de Morrosquillo (Tolú)", 9.52, -75.58, "CO", "caribbean", UNODC12),
+    ("source", "Maracaibo", 10.65, -71.64, "VE", "caribbean",
+     UNODC12 + ": Venezuela a departure hub after 2005"),
+    ("source", "Paraguaná (Falcón)", 11.70, -70.20, "VE", "caribbean", UNODC12),
+    ("source", "Paria peninsula (Güiria, Sucre)", 10.57, -62.30, "VE", "caribbean",
+     UNODC12 + "; InSight Crime (Sucre's go-fast coast)"),
+    ("airstrip", "Apure (Venezuela)", 7.10, -69.50, "VE", "origin",
+     INCSR12 + ": flights to Honduras from Venezuelan strips (Apure, Zulia)"),
+    ("airstrip", "Sur del Lago (Zulia)", 8.90, -71.90, "VE", "origin", INCSR12),
+    ("airstrip", "Olancho (Catacamas)", 14.85, -85.90, "HN", "landing",
+     INCSR12 + ": drug flights into Honduras 31 (2008), 54 (2009), ~100 (2011)"),
+    ("airstrip", "Colón coast (Iriona)", 15.90, -85.20, "HN", "landing", INCSR12),
+    ("airstrip", "Sayaxché (Petén)", 16.50, -90.20, "GT", "landing", UNODC12),
+    ("airstrip", "Calakmul (Campeche)", 18.30, -89.80, "MX", "landing", UNODC12),
+    ("airstrip", "Barahona-Pedernales (Dominican Republic)", 18.10, -71.30, "DO", "landing",
+     INCSR12 + ": air tracks from Venezuela to Hispaniola"),
+    ("airstrip", "Haiti south coast (Jacmel)", 18.25, -72.50, "HT", "landing", INCSR12),
+    ("airstrip", "Miami air cargo", 25.77, -80.19, "US", "landing at a port of entry",
+     "CBP port of entry (Miami International)"),
+    ("airstrip", "San Juan air cargo", 18.45, -66.10, "PR", "landing at a port of entry",
+     "CBP port of entry (Luis Muñoz Marín International)"),
+    ("seaport", "Kingston", 17.97, -76.79, "JM", "", "UNODC 2012"),
+    ("seaport", "Puerto Cabello", 10.47, -68.01, "VE", "", "UNODC 2012"),
+    ("seaport", "Caucedo (Santo Domingo)", 18.43, -69.63, "DO", "", "UNODC 2012"),
+]
+
+
+# transit_zone only: stretches of international waters (beyond the 370-km zones) named by one
+# cell centre each, so a scenario can put US maritime units (Coast Guard, JIATF-South) in one
+# ocean. The Caribbean code covers the Gulf's and the Atlantic approaches' stretches too.
+INTL_BASINS = [
+    ("INTL-PAC", "Eastern Pacific (international waters)", 8.125, -106.125),
+    ("INTL-CAR", "Caribbean, Gulf and Atlantic approaches (international waters)", 26.375, -65.875),
+    ("INTL-CAR", "", 25.625, -91.875),
+    ("INTL-CAR", "", 13.625, -78.375),
+    ("INTL-CAR", "", 18.125, -81.625),
+    ("INTL-CAR", "", 14.625, -66.625),
+]
+
 
 def grid(res: float) -> tuple[np.ndarray, np.ndarray]:
     """Cell-centre latitudes (north to south) and longitudes (west to east)."""
@@ -252,7 +329,8 @@ def all_jurisdictions() -> dict[str, tuple[str, str, str]]:
     out.update({cc: (name, cc, sym) for cc, (name, sym) in COUNTRIES.items()})
     symbols = [s for _, _, s in out.values()]
     assert len(set(symbols)) == len(symbols), "raster symbols must be unique"
-    assert all(len(s) == 1 and s.isascii() and s.isalnum() for s in symbols)
+    # letters and digits ran out on the transit_zone extent: a few TOML-safe punctuation marks
+    assert all(len(s) == 1 and s.isascii() and (s.isalnum() or s in "@&+*%$=!?") for s in symbols)
     return out
 
 
@@ -351,7 +429,7 @@ def drop_isolated_islands(codes, radius: int = 3) -> list[tuple[int, int, str]]:
     return dropped
 
 
-def place_features(codes, res: float) -> tuple[list[dict], list[str]]:
+def place_features(codes, res: float, rows: list[tuple]) -> tuple[list[dict], list[str]]:
     """Put every feature on a land cell of its own country: the simulation attaches features
     to cells, and a port of entry must be on the Mexican side. A feature on a sea cell (coastal
     ports, usually) or on another country's cell (it straddles a border) moves to the nearest
@@ -361,7 +439,7 @@ def place_features(codes, res: float) -> tuple[list[dict], list[str]]:
     cell_s = NORTH - (np.arange(nrow)[:, None] + 1) * res + 0 * np.arange(ncol)[None, :]
     cell_w = WEST + np.arange(ncol)[None, :] * res + 0 * np.arange(nrow)[:, None]
     out, report = [], []
-    for kind, name, lat, lon, cc, note in FEATURES:
+    for kind, name, lat, lon, cc, note, *source in rows:
         if not (WEST < lon < EAST and SOUTH < lat < NORTH):
             raise SystemExit(f"feature {name} ({lat}, {lon}) is outside the box")
         r, c = int((NORTH - lat) // res), int((lon - WEST) // res)
@@ -382,7 +460,7 @@ def place_features(codes, res: float) -> tuple[list[dict], list[str]]:
             report.append(f"{kind} {name}: {msg} -> ({nlat}, {nlon}) [{codes[r2, c2]}]")
             lat, lon, here = nlat, nlon, codes[r2, c2]
         out.append({"kind": kind, "name": name, "lat": lat, "lon": lon, "country": cc,
-                    "note": note, "cell": here})
+                    "note": note, "cell": here, "source": source[0] if source else ""})
     return out, report
 
 
@@ -391,7 +469,23 @@ def q(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def render(codes, res: float, features: list[dict], date: str, cmd: str) -> str:
+# Per-extent header lines and map name; the corridor's are frozen so that it rebuilds
+# byte-identical (its "164 characters" predates the box's widening to 71 W: lines are 188).
+HEADERS = {
+    "corridor": ("Mesoamerican corridor", [
+        "# Corridor: jurisdiction raster of the Mesoamerican corridor (Mexico, Central America,",
+        "# the US border, Colombia's Choco corner, and the nearby Caribbean islands).",
+    ], 164),
+    "transit_zone": ("Americas transit zone", [
+        "# Corridor: jurisdiction raster of the whole transit zone (Mexico, Central America, the US",
+        "# border and Florida, Colombia's and Venezuela's coasts, the Caribbean islands to 59 W).",
+        "# Puerto Rico is coded PR (country PR): its land is routable, San Juan is a US port of entry.",
+    ], None),
+}
+
+
+def render(codes, res: float, features: list[dict], date: str, cmd: str,
+           extent: str = "corridor") -> str:
     """Write the TOML text: header, [map] with the raster, jurisdictions, features."""
     juris = all_jurisdictions()
     sym = {code: s for code, (_, _, s) in juris.items()}
@@ -399,9 +493,10 @@ def render(codes, res: float, features: list[dict], date: str, cmd: str) -> str:
     present = {j for j in codes.ravel() if j}
     # Order jurisdiction tables by country then code, so diffs stay small and readable.
     order = sorted(present, key=lambda j: (juris[j][1], j))
+    title, intro, width = HEADERS[extent]
+    width = width or len(rows[0])
     L = [
-        "# Corridor: jurisdiction raster of the Mesoamerican corridor (Mexico, Central America,",
-        "# the US border, Colombia's Choco corner, and the nearby Caribbean islands).",
+        *intro,
         "#",
         f"# Built by: {cmd}",
         f"# Built on: {date}",
@@ -413,7 +508,7 @@ def render(codes, res: float, features: list[dict], date: str, cmd: str) -> str:
         "#     and isolated one-cell islets far offshore were turned into sea.",
         "#",
         "# How to edit (by hand is fine; this file is the source of truth once committed):",
-        "#   - change a cell: replace its character in the raster (keep each line 164 characters;",
+        f"#   - change a cell: replace its character in the raster (keep each line {width} characters;",
         "#     '.' is sea, any other character must be the symbol of a [[jurisdiction]] below);",
         "#   - add a jurisdiction: add a [[jurisdiction]] table with a new unique symbol",
         "#     (one letter or digit), then use that symbol in the raster;",
@@ -421,7 +516,7 @@ def render(codes, res: float, features: list[dict], date: str, cmd: str) -> str:
         "#     airstrip, seaport, biodiversity, migrant_origin).",
         "",
         "[map]",
-        'name = "Mesoamerican corridor"',
+        f"name = {q(title)}",
         f"resolution_deg = {res}",
         f"west = {WEST}",
         f"east = {EAST}",
@@ -439,11 +534,19 @@ def render(codes, res: float, features: list[dict], date: str, cmd: str) -> str:
         name, cc, s = juris[j]
         L += ["[[jurisdiction]]", f"code = {q(j)}", f"name = {q(name)}",
               f"country = {q(cc)}", f"symbol = {q(s)}", ""]
+    if extent == "transit_zone":
+        L += ["# Named stretches of international waters (geography.py: the connected stretch",
+              "# around each point takes the code; a code may name several).", ""]
+        for code, name, lat, lon in INTL_BASINS:
+            L += ["[[international_waters]]", f"code = {q(code)}", *([f"name = {q(name)}"] if name else []),
+                  f"lat = {lat}", f"lon = {lon}", ""]
     for f in features:
         L += ["[[feature]]", f"kind = {q(f['kind'])}", f"name = {q(f['name'])}",
               f"lat = {f['lat']:.2f}", f"lon = {f['lon']:.2f}", f"country = {q(f['country'])}"]
         if f["note"]:
             L.append(f"note = {q(f['note'])}")
+        if f["source"]:
+            L.append(f"source = {q(f['source'])}")
         L.append("")
     return "\n".join(L)
 
@@ -470,11 +573,18 @@ def verify(text: str, res: float) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--resolution", type=float, default=0.25, help="cell size in degrees")
-    ap.add_argument("--out", type=Path, default=Path("scenarios/maps/corridor.toml"))
+    ap.add_argument("--extent", choices=sorted(EXTENT_EAST), default="corridor",
+                    help="corridor: today's box to 71 W; transit_zone: to 59 W with Caribbean features")
+    ap.add_argument("--out", type=Path, default=None,
+                    help="output file (default scenarios/maps/<extent>.toml)")
     ap.add_argument("--date", default=dt.date.today().isoformat(),
                     help="date written in the header (pin it for byte-identical rebuilds)")
     args = ap.parse_args()
     res = args.resolution
+    global EAST  # the box's one varying edge; grid() and place_features() read it
+    EAST = EXTENT_EAST[args.extent]
+    args.out = args.out or Path(f"scenarios/maps/{args.extent}.toml")
+    rows = FEATURES + (TRANSIT_ZONE_FEATURES if args.extent == "transit_zone" else [])
 
     lats, lons = grid(res)
     lon2d, lat2d = np.meshgrid(lons, lats)
@@ -483,10 +593,12 @@ def main() -> None:
     n_us, n_mx = fix_us_mexico_border(codes, lat2d, lon2d)
     n_gt = fix_guatemala(codes, lat2d, lon2d)
     dropped = drop_isolated_islands(codes)
-    features, nudges = place_features(codes, res)
+    features, nudges = place_features(codes, res, rows)
 
     cmd = f"python tools/build_map.py --resolution {res} --out {args.out.as_posix()}"
-    text = render(codes, res, features, args.date, cmd)
+    if args.extent != "corridor":
+        cmd = f"python tools/build_map.py --extent {args.extent} --resolution {res} --out {args.out.as_posix()}"
+    text = render(codes, res, features, args.date, cmd, args.extent)
     verify(text, res)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")

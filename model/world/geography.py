@@ -97,6 +97,8 @@ class CorridorMap:
 
     def mask(self, code: str) -> np.ndarray:
         """Cells (land and own waters) of a jurisdiction code or a whole country code."""
+        if code == INTL:            # all international waters, whatever basin they are split into
+            return self.country == self.country_codes.index(INTL)
         if code in self.jurisdiction_codes:
             return self.jur == self.jurisdiction_codes.index(code)
         if code in self.country_codes:
@@ -219,6 +221,7 @@ def load_map(path: Path | str, maritime_zone_km: float = 370.0) -> CorridorMap:
         jur = np.where(land, jur, sea_jur).astype(np.int16)
     else:
         jur[:] = len(codes) - 1
+    jur = _split_international_waters(path, data, jur, codes, names, countries, res, west, south)
 
     if len(set(countries)) > 62:
         raise _err(path, "jurisdiction", f"{len(set(countries))} countries; at most 62 are supported")
@@ -251,6 +254,37 @@ def load_map(path: Path | str, maritime_zone_km: float = 370.0) -> CorridorMap:
     if not cmap.features_of("port_of_entry"):
         raise _err(path, "feature", "the map needs at least one port_of_entry")
     return cmap
+
+
+def _split_international_waters(path, data, jur, codes, names, countries, res, west, south):
+    """Optional `[[international_waters]]` tables (code "INTL-...", name, lat, lon) give the
+    connected stretch of international waters around (lat, lon) its own code, with country
+    INTL, so a navy's pool can be put in one ocean (the Caribbean, not the Eastern Pacific).
+    Waters no table names stay INTL; without tables nothing changes."""
+    tables = _tables(path, data, "international_waters")
+    if not tables:
+        return jur
+    intl = len(codes) - 1
+    lab, _ = ndimage.label(jur == intl, structure=np.ones((3, 3), bool))
+    out = jur.copy()
+    for i, t in enumerate(tables):
+        code = t.get("code")
+        if not isinstance(code, str) or not code.startswith(INTL + "-") \
+                or (code in codes and countries[codes.index(code)] != INTL):
+            raise _err(path, f"international_waters[{i}].code", f"expected a code 'INTL-...', got {code!r}")
+        lat = _number(path, f"international_waters[{i}].lat", t.get("lat"), -90, 90, "a latitude in degrees")
+        lon = _number(path, f"international_waters[{i}].lon", t.get("lon"), -180, 180, "a longitude in degrees")
+        x, y = int(math.floor((lon - west) / res)), int(math.floor((lat - south) / res))
+        if not (0 <= x < jur.shape[0] and 0 <= y < jur.shape[1]):
+            raise _err(path, f"international_waters[{i}]", f"({lat}, {lon}) lies outside the map")
+        if lab[x, y] == 0:          # a wider maritime_zone_km made this stretch national: no split
+            continue
+        if code not in codes:       # one code may name several stretches (one table each)
+            codes.append(code)
+            names.append(str(t.get("name", code)))
+            countries.append(INTL)
+        out[lab == lab[x, y]] = codes.index(code)
+    return out.astype(np.int16)
 
 
 def _nearest_land(land: np.ndarray, x: int, y: int) -> tuple[int, int]:

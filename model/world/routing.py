@@ -64,6 +64,11 @@ class RoutingGraph:
         dest = cmap.country_codes.index(DESTINATION_COUNTRY) if DESTINATION_COUNTRY in cmap.country_codes else -1
         offshore_cells = ndimage.distance_transform_edt(~land) * cmap.res * EARTH_KM_PER_DEG
         routable = (land & (cmap.country != dest)) | (~land & (offshore_cells <= max_offshore_km))
+        # A port of entry is always routable, even on US soil (Miami by sea and air): loads
+        # end there. The land ports sit on the Mexican side, so this changes nothing for them.
+        routable = routable.copy()
+        for f in cmap.features_of("port_of_entry"):
+            routable[f.cell] = True
         self.routable = routable
 
         src, dst = [], []

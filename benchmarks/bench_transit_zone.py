@@ -1,0 +1,79 @@
+"""Old map against the transit-zone map, month by month in one process (issue 13).
+
+    python benchmarks/bench_transit_zone.py [--months 24]
+
+Steps the baseline on scenarios/maps/corridor.toml and transit_zone.toml on the new map side
+by side (a month of one, then a month of the other, so a machine whose speed drifts cannot
+tilt the ratio), each month followed by floor (a) on its own graph (one least-cost search per
+cartel, as in bench_model.py). Reports time per month, its ratio new/old, and that ratio
+against the ratio of routable cells and of edges: the issue asks that the larger map cost
+no more than its size. Writes benchmarks/results/transit_zone.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench_model import floor_search_once, floor_weights  # noqa: E402
+from model.corridor import CorridorModel  # noqa: E402
+from model.scenario import load_scenario  # noqa: E402
+
+CASES = {"old": ROOT / "scenarios" / "baseline.toml", "new": ROOT / "scenarios" / "transit_zone.toml"}
+OUT = ROOT / "benchmarks" / "results" / "transit_zone.json"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--months", type=int, default=24)
+    args = ap.parse_args()
+    models, weights, step_s, floor_s = {}, {}, {}, {}
+    for k, path in CASES.items():
+        sc, cmap = load_scenario(path)
+        models[k] = m = CorridorModel(sc, cmap, seed=sc.scenario.seed)
+        weights[k] = floor_weights(m)
+        step_s[k], floor_s[k] = [], []
+    for _ in range(args.months):
+        for k, m in models.items():
+            t = time.perf_counter()
+            m.step()
+            step_s[k].append(time.perf_counter() - t)
+            floor_s[k].append(floor_search_once(m, weights[k]))
+    res = {"months": args.months}
+    for k, m in models.items():
+        g = m.graph
+        res[k] = {"scenario": CASES[k].name, "map": Path(str(m.cmap.path)).name,
+                  "cells": int(g.n), "routable": int(g.routable.sum()), "edges": int(g.n_edges),
+                  "cartels": len(m.cartels), "step_s": sum(step_s[k]) / args.months,
+                  "floor_a_s": sum(floor_s[k]) / args.months,
+                  "step_over_floor_a": sum(step_s[k]) / sum(floor_s[k])}
+    o, n = res["old"], res["new"]
+    res["ratios"] = {
+        "time_per_month": n["step_s"] / o["step_s"],
+        "routable_cells": n["routable"] / o["routable"], "edges": n["edges"] / o["edges"],
+        "cartels": n["cartels"] / o["cartels"],
+    }
+    r = res["ratios"]
+    # per cartel: the new scenario has one more organisation, each with its own searches
+    r["time_per_month_per_cartel_over_routable"] = r["time_per_month"] / r["cartels"] / r["routable_cells"]
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(res, indent=2) + "\n")
+    for k in ("old", "new"):
+        v = res[k]
+        print(f"{k}: {v['scenario']} on {v['map']}: {v['cells']} cells, {v['routable']} routable, "
+              f"{v['edges']} edges, {v['cartels']} cartels; {v['step_s'] * 1000:.1f} ms/month, "
+              f"{v['step_over_floor_a']:.2f}x floor (a)")
+    print(f"new/old: time per month {r['time_per_month']:.2f}x, routable cells {r['routable_cells']:.2f}x, "
+          f"edges {r['edges']:.2f}x, cartels {r['cartels']:.2f}x; time per cartel / routable ratio "
+          f"{r['time_per_month_per_cartel_over_routable']:.2f} (<= 1: no worse than its size)")
+
+
+if __name__ == "__main__":
+    main()
