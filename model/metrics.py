@@ -65,6 +65,13 @@ class Recorder:
         overland = [(v, bits) for v, bits in done if bits & mx_bit and bits & ca_bits]
         row["mexico_overland_completed"] = float(sum(v for v, _ in overland))
         row["mexico_overland_via_GT"] = float(sum(v for v, bits in overland if bits & gt_bit))
+        # cocaine landed by air in each country this month: flights not stopped on the hop
+        air = m.air_edges
+        landed = np.bincount(m.node_country[m.graph.dst[air]], weights=m.step_edge_flow[air],
+                             minlength=len(cm.country_codes))
+        for ci, code in enumerate(cm.country_codes):
+            if code != "INTL":
+                row[f"air_landings_{code}"] = float(landed[ci])
         vc = np.bincount(m.node_country, weights=violence.ravel(), minlength=len(cm.country_codes))
         for ci, code in enumerate(cm.country_codes):
             if code != "INTL":
