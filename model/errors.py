@@ -1,6 +1,8 @@
 """The one exception type users see: bad input, reported without a traceback."""
 
 import sys
+import tomllib
+from pathlib import Path
 
 
 class InputError(Exception):
@@ -65,3 +67,17 @@ def from_validation(exc, path, guide: str) -> InputError:
     if more:
         msg += f" [and {more} more problem{'s' if more > 1 else ''}]"
     return InputError(path, field or None, msg)
+
+
+def read_toml(path: Path | str) -> dict:
+    """A user's TOML file (scenario, map, experiment), or one clear InputError naming it."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, None, "file not found")
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(path, None, f"malformed TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise InputError(path, None, "not a UTF-8 text file") from None

@@ -35,6 +35,7 @@ class Shipment:
     pos_km: float = 0.0
     step_edge: int = 0   # index of the next edge to traverse
     countries: int = 0   # bit set of countries whose land it crossed
+    shipped: int = -1    # month shipped (set by the ledger)
 
 
 @dataclass
@@ -44,6 +45,11 @@ class StepEvents:
     seizures: list[tuple[int, int, int, float]] = field(default_factory=list)  # (commodity, owner, node, volume)
     delivered: list[tuple[int, int, float, int]] = field(default_factory=list)  # (commodity, owner, volume, countries)
     seized_done: list[tuple[int, float, int]] = field(default_factory=list)     # (commodity, volume, countries)
+    # every load that finished: (shipment, edges traversed, node where it ended, outcome)
+    finished: list[tuple[Shipment, int, int, int]] = field(default_factory=list)
+
+
+DELIVERED, SEIZED, SEIZED_AT_PORT = 0, 1, 2   # outcomes of a finished load
 
 
 class Ledger:
@@ -55,6 +61,7 @@ class Ledger:
         self.shipped = np.zeros(k)
         self.delivered = np.zeros(k)
         self.seized = np.zeros(k)
+        self.month = 0        # months advanced: stamps the month a load is shipped
 
     def in_transit(self) -> np.ndarray:
         out = np.zeros(len(Commodity))
@@ -64,6 +71,7 @@ class Ledger:
 
     def ship(self, s: Shipment) -> None:
         self.shipped[s.commodity] += s.volume
+        s.shipped = self.month
         self.active.append(s)
 
     def advance(self, speed_km: float, hazard: Callable[[np.ndarray, np.ndarray], np.ndarray],
@@ -89,6 +97,7 @@ class Ledger:
         n = len(act)
         draws = rng.exponential(size=n)
         finals = rng.random(size=n)
+        self.month += 1
         if n == 0:
             return ev
         start = np.empty(n, np.int64)      # index of the first node of this month's stretch
@@ -124,20 +133,22 @@ class Ledger:
         bits[row[keep], col[keep]] = country_bits[nodes[keep]]
         crossed = np.bitwise_or.reduce(bits, axis=1).tolist()
         seized_at = iter(nodes[first[seized] + k[seized]].tolist())  # where each was stopped
+        reached = (start + passed).tolist()                  # edges traversed since the start
 
         still = []
         for i, (s, stop, e) in enumerate(zip(act, seized.tolist(), end.tolist())):
             s.countries |= crossed[i]
             if stop:
-                self._seize(ev, s, next(seized_at))
+                self._seize(ev, s, next(seized_at), reached[i], SEIZED)
                 continue
             s.step_edge = e
             s.pos_km = s.pos_km + speed_km
             if s.step_edge == len(s.route.nodes) - 1:        # reached the end of the route
                 if finals[i] < final_seizure[s.commodity]:
-                    self._seize(ev, s, int(s.route.nodes[-1]))
+                    self._seize(ev, s, int(s.route.nodes[-1]), e, SEIZED_AT_PORT)
                 else:
                     ev.delivered.append((s.commodity, s.owner, s.volume, s.countries))
+                    ev.finished.append((s, e, int(s.route.nodes[-1]), DELIVERED))
                     self.delivered[s.commodity] += s.volume
                 continue
             still.append(s)
@@ -155,7 +166,8 @@ class Ledger:
             np.add.at(edge_flow, edges[crossed], vol[row[crossed]])
         return ev
 
-    def _seize(self, ev: StepEvents, s: Shipment, node: int) -> None:
+    def _seize(self, ev: StepEvents, s: Shipment, node: int, edges: int, outcome: int) -> None:
         ev.seizures.append((s.commodity, s.owner, node, s.volume))
+        ev.finished.append((s, edges, node, outcome))
         ev.seized_done.append((s.commodity, s.volume, s.countries))
         self.seized[s.commodity] += s.volume

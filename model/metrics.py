@@ -12,8 +12,11 @@ import pandas as pd
 
 from model.agents import EnforcementUnit, MigrantState
 from model.flows import Commodity
+from model.loads import LoadBook
+from model.vectors import FLAGS, by_mode_and_vector, edge_tags, mode_vector_summary, route_tags
 
 CENTRAL_AMERICA = ("GT", "BZ", "HN", "SV", "NI", "CR", "PA")
+__all__ = ["FLAGS"]    # re-exported: the vectors' one definition lives in model.vectors
 
 
 class Recorder:
@@ -33,9 +36,12 @@ class Recorder:
         self.cell_violence: list[np.ndarray] = []
         cm = model.cmap
         self.countries = [c for c in cm.country_codes if c != "INTL"]
+        self.loads = LoadBook()
+        self._edge_tags = edge_tags(model.graph)
 
     def collect(self, ev, violence: np.ndarray) -> None:
         m = self.model
+        month = self._finished_loads(ev)
         L = m.ledger
         transit = L.in_transit()
         row: dict = {"step": m.steps - 1}     # called during the step, which Mesa has counted
@@ -65,6 +71,7 @@ class Recorder:
         overland = [(v, bits) for v, bits in done if bits & mx_bit and bits & ca_bits]
         row["mexico_overland_completed"] = float(sum(v for v, _ in overland))
         row["mexico_overland_via_GT"] = float(sum(v for v, bits in overland if bits & gt_bit))
+        row |= by_mode_and_vector(month, cm.country_codes, m.cell_km)
         # cocaine landed by air in each country this month: flights not stopped on the hop
         air = m.air_edges
         landed = np.bincount(m.node_country[m.graph.dst[air]], weights=m.step_edge_flow[air],
@@ -88,6 +95,27 @@ class Recorder:
         self.cell_flow.append(flow.reshape(shape).astype(np.float32))
         self.cell_seizures.append(m.step_seizures.astype(np.float32))
         self.cell_violence.append(violence.astype(np.float32))
+
+    def _finished_loads(self, ev) -> dict[str, np.ndarray]:
+        """This month's finished loads as arrays, appended to the load book."""
+        m = self.model
+        rows = []
+        for s, edges, node, outcome in ev.finished:
+            tags, air = route_tags(s.route, m.graph, self._edge_tags, m.node_country)
+            rows.append((s.commodity, s.owner, s.volume, s.shipped, node, outcome, s.countries,
+                         tags[edges], air[edges], edges, s.route.cum_list[edges]))
+        cols = ("commodity", "owner", "volume", "shipped", "node", "outcome", "countries", "tags",
+                "air_countries", "cells", "km")
+        arr = {c: np.array(v) for c, v in zip(cols, zip(*rows))} if rows else \
+            {c: np.zeros(0, float if c in ("volume", "km") else np.int64) for c in cols}
+        arr["finished"] = np.full(len(rows), m.steps - 1, np.int64)
+        self.loads.append(**arr)
+        return arr
+
+    def load_table(self) -> pd.DataFrame:
+        """One row per finished load (the run folder's loads.parquet)."""
+        from model.corridor import month_label     # the model module imports this one
+        return self.loads.frame(self.model, FLAGS, lambda s: month_label(self.model.config, s))
 
     def timeseries(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows)
@@ -145,7 +173,8 @@ def summarize(ts: pd.DataFrame, cells: dict, window: tuple[int, int], people: in
     out = {
         "window": span,
         "cocaine": {k: float(last[f"cocaine_{k}"]) for k in ledger},
-        "cocaine_in_window": {"delivered": in_window("cocaine_delivered"), "seized": in_window("cocaine_seized")},
+        "cocaine_in_window": {"delivered": in_window("cocaine_delivered"), "seized": in_window("cocaine_seized"),
+                              "shipped": in_window("cocaine_shipped")},
         "arms": {k: float(last[f"arms_{k}"]) for k in ledger},
         "wildlife": {k: float(last[f"wildlife_{k}"]) for k in ledger},
         "transit_share": {c: round(v, 6) for c, v in sorted(share.items(), key=lambda kv: -kv[1])},
@@ -157,6 +186,7 @@ def summarize(ts: pd.DataFrame, cells: dict, window: tuple[int, int], people: in
                      for s in (MigrantState.ARRIVED, MigrantState.TRAFFICKED, MigrantState.RESCUED,
                                MigrantState.RETURNED, MigrantState.TRAVELLING)},
     }
+    out |= mode_vector_summary(w)
     if people is not None:
         out["people_per_agent"] = people
     return out
@@ -190,13 +220,14 @@ def central_america_share(w: pd.DataFrame) -> float:
 
 
 def displacement(sc_cells: dict, cf_cells: dict, targeted: np.ndarray, window: tuple[int, int],
-                 sc_summary: dict, cf_summary: dict, country: np.ndarray, country_codes: list[str]) -> dict:
+                 sc_summary: dict, cf_summary: dict, country: np.ndarray, country_codes: list[str],
+                 cell_km: float = 1.0) -> dict:
     """Flow lost inside targeted jurisdictions vs gained elsewhere, against the counterfactual.
 
     Flows are tonne-cells: tonnes of cocaine passing through each cell, summed over cells
     and months of the window (proportional to tonne-km on a regular grid). The net gain
     elsewhere can be smaller than the gross gain where flow rose: diverted loads also
-    shorten their sea legs.
+    shorten their sea legs; `decomposition` says how much (tonne-km, cells x `cell_km`).
     """
     sc = window_sum(sc_cells["cocaine_flow"], window)
     cf = window_sum(cf_cells["cocaine_flow"], window)
@@ -219,4 +250,30 @@ def displacement(sc_cells: dict, cf_cells: dict, targeted: np.ndarray, window: t
         "delivered_change": d_change,
         "delivered_change_pct": d_pct,
         "central_america_share_change": sc_summary["central_america_share"] - cf_summary["central_america_share"],
+        "net_flow_change_tonne_km": float(diff.sum()) * cell_km,
+        "decomposition": flow_decomposition(sc_summary, cf_summary),
+    }
+
+
+def flow_decomposition(sc_summary: dict, cf_summary: dict) -> dict:
+    """Why flow lost in one place need not reappear elsewhere: the change in tonne-km of
+    loads finished in the window, split exactly into fewer (or more) tonnes finishing their
+    trip, at the counterfactual's km per tonne, and shorter (or longer) trips, at the
+    policy's tonnes: change = dT x k_cf + T_sc x dk. Tonnes finishing fall when loads are
+    not shipped; km per tonne fall when loads are seized earlier or take shorter legs."""
+    sc, cf = sc_summary.get("loads_finished"), cf_summary.get("loads_finished")
+    if sc is None or cf is None:
+        return {}
+    shipped = (sc_summary["cocaine_in_window"]["shipped"], cf_summary["cocaine_in_window"]["shipped"])
+    return {
+        "tonne_km_change": sc["tonne_km"] - cf["tonne_km"],
+        "from_tonnes_finished": (sc["t"] - cf["t"]) * cf["km_per_t"],
+        "from_km_per_t": sc["t"] * (sc["km_per_t"] - cf["km_per_t"]),
+        "tonnes_finished_change": sc["t"] - cf["t"],
+        "delivered_t_change": sc["delivered_t"] - cf["delivered_t"],
+        "seized_t_change": sc["seized_t"] - cf["seized_t"],
+        "shipped_t_change": shipped[0] - shipped[1],
+        "km_per_t": {"policy": sc["km_per_t"], "counterfactual": cf["km_per_t"]},
+        "delivered_km_per_t": {"policy": sc["delivered_km_per_t"], "counterfactual": cf["delivered_km_per_t"]},
+        "seized_km_per_t": {"policy": sc["seized_km_per_t"], "counterfactual": cf["seized_km_per_t"]},
     }

@@ -211,6 +211,60 @@ lon = {west + 0.5 * res}
     return path
 
 
+# A coast: Pacific water on the west (it holds the Eastern Pacific anchor of
+# model.metrics, 10°N 90°W), and on the east Colombia (source, south), Guatemala and
+# Mexico (ports of entry on the US row). An origin airstrip sits on the source, a landing
+# strip next to the eastern port: loads can go overland, by sea along the coast, or fly.
+COAST = [
+    "UUUUUUUUUUUU",
+    "......mmmmmm",
+    "......mmmmmm",
+    "......gggggg",
+    "......gggggg",
+    "......gggggg",
+    "......cccccc",
+    "......cccccc",
+    "......cccccc",
+    "......cccccc",
+]
+
+
+def write_coast(folder: Path) -> Path:
+    """Write the coast map (for the outputs by mode and vector)."""
+    res, west, south = 0.25, -91.0, 9.0
+    rows = COAST
+    north = south + len(rows) * res
+
+    def at(col, row_from_north):
+        return (north - (row_from_north + 0.5) * res, west + (col + 0.5) * res)
+
+    feats = [("port_of_entry", "West port", at(6, 1), ""), ("port_of_entry", "East port", at(11, 1), ""),
+             ("source", "Source", at(9, 8), ""), ("source", "Coast source", at(6, 9), ""),
+             ("airstrip", "Origin strip", at(10, 8), "origin"), ("airstrip", "Landing strip", at(11, 2), ""),
+             ("migrant_origin", "Origin", at(9, 8), "")]
+    text = f'''[map]
+name = "coast"
+resolution_deg = {res}
+west = {west}
+south = {south}
+north = {north}
+sea_symbol = "."
+raster = """
+{chr(10).join(rows)}
+"""
+'''
+    for code, name, sym in (("US", "Destination", "U"), ("MX", "Mexico", "m"), ("GT", "Guatemala", "g"),
+                            ("CO", "Colombia", "c")):
+        text += f'\n[[jurisdiction]]\ncode = "{code}"\nname = "{name}"\ncountry = "{code}"\nsymbol = "{sym}"\n'
+    for kind, name, (lat, lon), note in feats:
+        text += f'\n[[feature]]\nkind = "{kind}"\nname = "{name}"\nlat = {lat}\nlon = {lon}\n'
+        if note:
+            text += f'note = "{note}"\n'
+    path = Path(folder) / "coast.toml"
+    path.write_text(text)
+    return path
+
+
 # Interdiction by mode: two coastal countries XA (west, a) and XB (east, b) across a sea from
 # the origin country XO (o); XN (n) holds the ports and a strip between a and b. One origin
 # airstrip in the middle of XO's coast flies to a landing strip in each of XA and XB, placed

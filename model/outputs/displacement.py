@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -55,6 +56,26 @@ def displacement_by_place(cmap, sc_flow: np.ndarray, cf_flow: np.ndarray, target
     return pd.concat(parts)
 
 
+def displacement_note(disp: dict, where: str) -> str | None:
+    """What the bars cannot show: when the flow lost in the policy area did not reappear
+    elsewhere, how much of the net fall came from fewer tonnes finishing their trip and how
+    much from shorter trips (summary.json's displacement.decomposition); None when it did."""
+    lost, gained, dec = disp.get("flow_lost_targeted"), disp.get("flow_gained_elsewhere"), disp.get("decomposition")
+    if not dec or not lost or lost <= 0 or (gained or 0.0) >= 0.5 * lost:
+        return None
+    k = 1000.0                                   # tonne-km -> thousand tonne-km, as the bars
+    km, dt = dec["km_per_t"], dec["tonnes_finished_change"]
+    why = ("loads took shorter trips" if abs(dec["from_km_per_t"]) >= abs(dec["from_tonnes_finished"])
+           else "fewer tonnes finished their trip")
+    return textwrap.fill(
+        f"Most of the flow lost in {where} did not reappear elsewhere: {why}. Loads finished in the window "
+        f"moved {dec['tonne_km_change'] / k:+,.0f} thousand tonne-km: {dec['from_km_per_t'] / k:+,.0f} from "
+        f"trip length (km per tonne {km['counterfactual']:,.0f} without the policy, {km['policy']:,.0f} with it: "
+        f"diverted loads take shorter legs or are seized earlier), {dec['from_tonnes_finished'] / k:+,.0f} from "
+        f"tonnes finishing ({dt:+,.0f} t; shipped {dec['shipped_t_change']:+,.0f} t, "
+        f"seized {dec['seized_t_change']:+,.0f} t).", 120)
+
+
 def displacement_bars(folder=None, out: Path | None = None, formats=("png",), dpi: int = DEFAULT_DPI,
                       run: RunData | None = None, table: pd.DataFrame | None = None,
                       targeted: list[str] | None = None, footer_line: str | None = None) -> plt.Figure:
@@ -99,8 +120,9 @@ def displacement_bars(folder=None, out: Path | None = None, formats=("png",), dp
     where = ", ".join(country_name(t) for t in targeted or []) or "the policy area"
     fig.suptitle(f"Cocaine pushed out of {where}, and where it went", fontsize=14, x=0.01, ha="left",
                  fontweight="bold")
+    note = displacement_note((run.summary.get("displacement") if run is not None else None) or {}, where)
     ax.set_title("Cocaine moved through each country and its waters, with the policy minus without it "
-                 "(tonnes × km travelled)", fontsize=9.5, loc="left", color=MUTED)
+                 "(tonnes × km travelled)" + (f"\n{note}" if note else ""), fontsize=9.5, loc="left", color=MUTED)
     footer(fig, footer_line or "")
     save(fig, out, formats, dpi)
     return fig

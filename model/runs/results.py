@@ -73,6 +73,9 @@ def write_results(result: dict, cmap, out_dir: Path, scenario_path: Path, argv: 
         main.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
         if cf is not None:
             cf.timeseries.to_parquet(tmp / "counterfactual_timeseries.parquet", index=False)
+        for name, res in (("loads", main), ("counterfactual_loads", cf)):
+            if res is not None and res.loads is not None:
+                res.loads.to_parquet(tmp / f"{name}.parquet", index=False)
         size = sc.output.window
         window = (result["summary"]["window"]["start"], result["summary"]["window"]["end"])
         arrays = {}

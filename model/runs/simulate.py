@@ -20,6 +20,7 @@ class RunResult:
     steps: int
     timeseries: pd.DataFrame
     cells: dict[str, np.ndarray]
+    loads: pd.DataFrame | None = None   # one row per finished load
 
 
 def simulate(scenario: Scenario, cmap, seed: int, steps: int | None = None, progress=None) -> RunResult:
@@ -32,7 +33,7 @@ def simulate(scenario: Scenario, cmap, seed: int, steps: int | None = None, prog
             progress()
     ts = model.recorder.timeseries()
     ts.insert(1, "month", [month_label(scenario, s) for s in ts.step])
-    return RunResult(scenario, seed, steps, ts, model.recorder.cells())
+    return RunResult(scenario, seed, steps, ts, model.recorder.cells(), model.recorder.load_table())
 
 
 def evaluation_window(scenario: Scenario, steps: int) -> tuple[int, int]:
@@ -84,7 +85,8 @@ def run_pair(scenario: Scenario, cmap, seed: int, steps: int | None = None,
         cf_summary = summarize(cf.timeseries, cf.cells, window, people)
         summary["counterfactual"] = cf_summary
         summary["displacement"] = displacement(main.cells, cf.cells, targeted_mask(scenario, cmap),
-                                               window, summary, cf_summary, cmap.country, cmap.country_codes)
+                                               window, summary, cf_summary, cmap.country, cmap.country_codes,
+                                               cmap.cell_km())
         summary["displacement"]["targeted"] = targeted_codes(scenario)
         out["counterfactual"] = cf
     return out

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from model.errors import InputError, from_validation
+from model.errors import InputError, from_validation, read_toml
 from model.scenario.schema import Meta, Scenario
 
 
@@ -35,19 +34,6 @@ def check_steps(steps: int | None) -> int | None:
         raise InputError(None, "--steps", f"{exc.errors()[0]['msg']} months, the bound on scenario.steps "
                          f"(got {steps})") from None
     return steps
-
-
-def read_toml(path: Path | str) -> dict:
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(path, None, "file not found")
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(path, None, f"malformed TOML: {exc}") from None
-    except UnicodeDecodeError:
-        raise InputError(path, None, "not a UTF-8 text file") from None
 
 
 def merge(base: dict, child: dict) -> dict:

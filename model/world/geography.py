@@ -15,8 +15,7 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage
 
-from model.errors import InputError
-from model.scenario import read_toml
+from model.errors import InputError, read_toml
 from model.world.grid import nearest_cell
 
 EARTH_KM_PER_DEG = 111.32
