@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from model.agents import EnforcementUnit, MigrantState
-from model.flows import Commodity
+from model.flows import SEIZED, Commodity
 from model.loads import LoadBook
 from model.vectors import FLAGS, by_mode_and_vector, edge_tags, mode_vector_summary, route_tags
 
@@ -101,9 +101,10 @@ class Recorder:
         m = self.model
         rows = []
         for s, edges, node, outcome in ev.finished:
+            # a load seized on an edge used its mode, but a flight stopped on its hop never landed
             tags, air = route_tags(s.route, m.graph, self._edge_tags, m.node_country)
             rows.append((s.commodity, s.owner, s.volume, s.shipped, node, outcome, s.countries,
-                         tags[edges], air[edges], edges, s.route.cum_list[edges]))
+                         tags[edges], air[edges - (outcome == SEIZED)], edges, s.route.cum_list[edges]))
         cols = ("commodity", "owner", "volume", "shipped", "node", "outcome", "countries", "tags",
                 "air_countries", "cells", "km")
         arr = {c: np.array(v) for c, v in zip(cols, zip(*rows))} if rows else \

@@ -93,6 +93,7 @@ def test_air_interdiction_stops_flights_that_do_not_avoid_it(cmap):
     off = run(flights(blind=True), cmap, 12).recorder.timeseries()
     assert off.cocaine_seized.iloc[-1] == 0 and off.air_landings_XA.sum() > 40
     assert on.air_landings_XA.sum() <= 2 * 1.2                     # at most two flights got through
+    assert on.air_landed_XA.sum() <= 2 * 1.2                       # the loads table agrees: stopped, not landed
     assert on.cocaine_seized.iloc[-1] > 40
     assert on.air_landings_XB.sum() > 40                           # XB's flights are untouched
     assert on.air_landings_XB.sum() + on.air_landings_XA.sum() + on.cocaine_seized.iloc[-1] == \
