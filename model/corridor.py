@@ -30,7 +30,7 @@ from model.scenario import Scenario
 from model.violence import violence_month
 from model.world import grid
 from model.world.geography import CorridorMap
-from model.world.routing import Router, RoutingGraph
+from model.world.routing import Mode, Router, RoutingGraph
 
 _GRAPHS: dict[tuple, RoutingGraph] = {}
 _GRAPHS_KEPT = 4                  # maps a process works on at once (a sweep has one)
@@ -104,6 +104,9 @@ class CorridorModel(mesa.Model):
         self.step_flow = np.zeros((len(Commodity), g.n))
         self.step_flow_by_cartel = np.zeros((len(self.cartels), g.n))
         self.step_seizures = np.zeros(shape)
+        self.step_edge_flow = np.zeros(g.n_edges)     # cocaine t that crossed each edge this month
+        self.air_edges = np.flatnonzero(g.mode == Mode.AIR)
+        self._strips = np.unique(g.dst[self.air_edges])   # where flights land (both ways)
         self._hazard_key = None
         self.recorder = Recorder(self)
         self._gang_fields()
@@ -158,7 +161,9 @@ class CorridorModel(mesa.Model):
     def _cartel_phase(self, now: int) -> None:
         r = self.config.routing
         seen = r.enforcement_awareness * self.known_hazard()
-        plan_all(self.cartels, seen, self.gang_fee_per_km, r.rival_plaza_fee)
+        air = self.known_air_hazard()
+        air_seen = r.enforcement_awareness * air if air.any() else None
+        plan_all(self.cartels, seen, self.gang_fee_per_km, r.rival_plaza_fee, air_seen)
         for c in self.cartels:
             c.issue(self.settings.us_demand, self.rng, self.ledger, self.graph)
         self.wildlife.ship(now, self.settings.key, r, seen, self.ledger)
@@ -167,22 +172,32 @@ class CorridorModel(mesa.Model):
         g, d = self.graph, self.config.detection
         if self._hazard_key != self.settings.key:   # per-edge detection x commodity factors
             self._hazard_key = self.settings.key
-            det = np.array([d.land, d.sea, d.air])[g.mode]
-            wl = self.node_levels["wildlife_training"][g.dst]
-            ac = self.node_levels["arms_control"][g.dst]
-            self._edge_detect = np.stack([det, det * d.arms * (1.0 + d.arms_control_gain * ac),
-                                          det * d.wildlife * (1.0 + d.wildlife_training_gain * wl)])
+            lv = self.node_levels
+            wl = lv["wildlife_training"][g.dst]
+            ac = lv["arms_control"][g.dst]
+
+            def by_commodity(x):
+                return np.stack([x, x * d.arms * (1.0 + d.arms_control_gain * ac),
+                                 x * d.wildlife * (1.0 + d.wildlife_training_gain * wl)])
+
+            self._edge_detect = by_commodity(np.array([d.land, d.sea, d.air])[g.mode] * self._mode_factor())
+            air = np.where(g.mode == Mode.AIR, lv["air_interdiction"][g.dst], 0.0)
+            self._edge_air = by_commodity(air) if air.any() else None   # radar: no ground units needed
         cover = self.coverage.ravel()
 
         def hazard(com: np.ndarray, edges: np.ndarray) -> np.ndarray:
-            return self._edge_detect[com, edges] * cover[g.dst[edges]]
+            h = self._edge_detect[com, edges] * cover[g.dst[edges]]
+            if self._edge_air is not None:
+                h += self._edge_air[com, edges]
+            return h
 
         final = np.array([d.port_of_entry, 0.0, d.port_of_entry * d.wildlife])
         self.step_flow = np.zeros((len(Commodity), g.n))
         self.step_flow_by_cartel = np.zeros((len(self.cartels), g.n))   # for plazas and contests
+        self.step_edge_flow = np.zeros(g.n_edges)
         return self.ledger.advance(self.config.routing.speed_km_per_step, hazard, final,
                                    self.country_bits, self.step_flow, self.rng,
-                                   owner_flow=self.step_flow_by_cartel)
+                                   owner_flow=self.step_flow_by_cartel, edge_flow=self.step_edge_flow)
 
     def _learning_phase(self, ev) -> None:
         r, d, shape = self.config.routing, self.config.detection, self.cmap.shape
@@ -234,14 +249,23 @@ class CorridorModel(mesa.Model):
         """Per-cell level of a numeric lever in force this month, [x, y]."""
         return self._levels[lever]
 
+    def _mode_factor(self) -> np.ndarray:
+        """Per edge, the interdiction multiplier of the jurisdiction it enters: land on land
+        edges, maritime on sea edges and landings from the sea, 1 for air hops."""
+        g, lv = self.graph, self.node_levels
+        return np.choose(g.mode, [lv["land_interdiction"][g.dst], lv["maritime_interdiction"][g.dst], 1.0])
+
     def cell_hazard(self) -> np.ndarray:
-        """Interdiction hazard a load faces in each cell: detection of its mode x coverage.
+        """Interdiction hazard a load faces in each cell: detection of its mode x the
+        jurisdiction's interdiction multiplier x coverage.
 
         This is what traffickers can gauge of enforcement: a patrol boat offshore is more
         dangerous to a go-fast than a police post is to a truck in heavy traffic.
         """
         d = self.config.detection
-        return np.where(self.cmap.land, d.land, d.sea) * self.coverage
+        det = np.where(self.cmap.land, d.land * self.level("land_interdiction"),
+                       d.sea * self.level("maritime_interdiction"))
+        return det * self.coverage
 
     def known_hazard(self) -> np.ndarray:
         """The hazard traffickers can gauge in advance, per node: each country's average on
@@ -255,6 +279,21 @@ class CorridorModel(mesa.Model):
         tot = np.bincount(key[ok], weights=hz[ok], minlength=n)
         cnt = np.bincount(key[ok], minlength=n)
         return (tot / np.maximum(cnt, 1))[key]
+
+    def known_air_hazard(self) -> np.ndarray:
+        """The air interdiction hazard traffickers gauge for a flight landing at each node:
+        each country's average over its landing strips (zero where no flight lands). Radar
+        and interception are declared policy; which strip is watched is not.
+        """
+        strips = self._strips
+        out = np.zeros(self.graph.n)
+        if len(strips) == 0:
+            return out
+        country = self.node_country[strips]
+        n = len(self.cmap.country_codes)
+        tot = np.bincount(country, weights=self.node_levels["air_interdiction"][strips], minlength=n)
+        out[strips] = (tot / np.maximum(np.bincount(country, minlength=n), 1))[country]
+        return out
 
     def invariant_gaps(self) -> np.ndarray:
         """shipped - delivered - seized - in_transit per commodity (zero up to rounding)."""

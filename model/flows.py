@@ -76,7 +76,8 @@ class Ledger:
 
     def advance(self, speed_km: float, hazard: Callable[[np.ndarray, np.ndarray], np.ndarray],
                 final_seizure: np.ndarray, country_bits: np.ndarray, flow: np.ndarray,
-                rng: np.random.Generator, owner_flow: np.ndarray | None = None) -> StepEvents:
+                rng: np.random.Generator, owner_flow: np.ndarray | None = None,
+                edge_flow: np.ndarray | None = None) -> StepEvents:
         """Move every shipment one month along its route.
 
         hazard(commodities, edges): interdiction hazard of traversing each edge (asked only
@@ -85,7 +86,8 @@ class Ledger:
         flow[commodity] accumulates volume per node traversed. A shipment is seized at the
         first edge where the cumulative hazard exceeds an exponential draw, which is the
         exact discrete-time survival model, drawn once per shipment-step.
-        owner_flow[cartel] accumulates each cartel's cocaine per node (plazas, contests).
+        owner_flow[cartel] accumulates each cartel's cocaine per node (plazas, contests);
+        edge_flow the cocaine per edge crossed without being seized on it (air landings).
 
         All shipments' stretches for the month are laid out as rows of one padded array,
         so the hazards are one cumulative sum; the per-shipment loop only does bookkeeping.
@@ -159,6 +161,9 @@ class Ledger:
                 own = owner[r]
                 coke = c == Commodity.COCAINE
                 np.add.at(owner_flow, (own[coke], nd[coke]), v[coke])
+        if edge_flow is not None:
+            crossed = (col < np.where(seized, k, length)[row]) & (com[row] == Commodity.COCAINE)
+            np.add.at(edge_flow, edges[crossed], vol[row[crossed]])
         return ev
 
     def _seize(self, ev: StepEvents, s: Shipment, node: int, edges: int, outcome: int) -> None:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from model.agents import EnforcementUnit, MigrantState
-from model.flows import Commodity
+from model.flows import SEIZED, Commodity
 from model.loads import LoadBook
 from model.vectors import FLAGS, by_mode_and_vector, edge_tags, mode_vector_summary, route_tags
 
@@ -72,6 +72,13 @@ class Recorder:
         row["mexico_overland_completed"] = float(sum(v for v, _ in overland))
         row["mexico_overland_via_GT"] = float(sum(v for v, bits in overland if bits & gt_bit))
         row |= by_mode_and_vector(month, cm.country_codes, m.cell_km)
+        # cocaine landed by air in each country this month: flights not stopped on the hop
+        air = m.air_edges
+        landed = np.bincount(m.node_country[m.graph.dst[air]], weights=m.step_edge_flow[air],
+                             minlength=len(cm.country_codes))
+        for ci, code in enumerate(cm.country_codes):
+            if code != "INTL":
+                row[f"air_landings_{code}"] = float(landed[ci])
         vc = np.bincount(m.node_country, weights=violence.ravel(), minlength=len(cm.country_codes))
         for ci, code in enumerate(cm.country_codes):
             if code != "INTL":
@@ -94,9 +101,10 @@ class Recorder:
         m = self.model
         rows = []
         for s, edges, node, outcome in ev.finished:
+            # a load seized on an edge used its mode, but a flight stopped on its hop never landed
             tags, air = route_tags(s.route, m.graph, self._edge_tags, m.node_country)
             rows.append((s.commodity, s.owner, s.volume, s.shipped, node, outcome, s.countries,
-                         tags[edges], air[edges], edges, s.route.cum_list[edges]))
+                         tags[edges], air[edges - (outcome == SEIZED)], edges, s.route.cum_list[edges]))
         cols = ("commodity", "owner", "volume", "shipped", "node", "outcome", "countries", "tags",
                 "air_countries", "cells", "km")
         arr = {c: np.array(v) for c, v in zip(cols, zip(*rows))} if rows else \

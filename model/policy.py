@@ -13,11 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.world.geography import INTL, CorridorMap
-from model.scenario import JURISDICTION_DEFAULTS, Scenario, Strategy
+from model.scenario import JURISDICTION_DEFAULTS, Scenario, Strategy, lever_bounds
 
 UNIT_LEVERS = {"enforcement_units": "land", "naval_units": "sea"}
 NUMERIC_LEVERS = ("corruption", "victim_services", "wildlife_training", "migration_enforcement",
-                  "trafficking_law", "arms_control")
+                  "trafficking_law", "arms_control", "land_interdiction", "maritime_interdiction",
+                  "air_interdiction")
 STRATEGIES = list(Strategy)
 
 
@@ -124,7 +125,8 @@ class PolicySchedule:
                     coop[idx] = bool(p.value)
                 else:
                     arr = levels[p.lever]
-                    arr[idx] = np.clip(arr[idx] * p.value if p.operation == "multiply" else p.value, 0, 1)
+                    arr[idx] = np.clip(arr[idx] * p.value if p.operation == "multiply" else p.value,
+                                       *lever_bounds(p.lever))
         coop[self.members(INTL)] = True  # international waters are open to any cooperating navy
         return Settings(levels=levels, strategy=strategy, cooperation=coop,
                         pool_units={c: int(round(u)) for c, u in units.items()},

@@ -54,6 +54,11 @@ def test_validate_explain_lists_units_and_sources():
     assert r.returncode == 0
     assert "routing.risk_threshold" in r.stdout and "NarcoLogic" in r.stdout
     assert "events/month" in r.stdout
+    # the jurisdiction levers too, with the built-in default an unset jurisdiction gets
+    for lever, default in (("land_interdiction", "1.0"), ("maritime_interdiction", "1.0"),
+                           ("air_interdiction", "0.0")):
+        line = next(x for x in r.stdout.splitlines() if x.startswith(f"jurisdictions.<code>.{lever} "))
+        assert f"default={default} (built in)" in line and "CSIS 2009" in line
 
 
 def _bad(tmp_path, text_change, name="bad.toml"):

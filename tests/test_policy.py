@@ -125,3 +125,21 @@ def test_months_with_the_same_rows_share_one_settings_object(cmap):
     assert ps.at(0) is ps.at(2) and ps.at(3) is ps.at(50)
     assert ps.at(0) is not ps.at(3)
     assert np.array_equal(ps.at(0).levels["corruption"] == 0.3, np.ones(ps.n, bool))
+
+
+def test_interdiction_levers_resolve_like_the_others(cmap):
+    # neutral built-ins (multipliers 1, no air hazard); then default, country, region, rows;
+    # multiplied values are clipped to the levers' own bounds [0, 10], not [0, 1]
+    assert [level(cmap, schedule(cmap).at(0), k, "XB") for k in
+            ("land_interdiction", "maritime_interdiction", "air_interdiction")] == [1.0, 1.0, 0.0]
+    rows = [{"lever": "air_interdiction", "target": ["XA"], "start": 2, "end": 4, "operation": "multiply",
+             "value": 3},
+            {"lever": "maritime_interdiction", "target": ["XB"], "start": 3, "value": 2.5}]
+    ps = schedule(cmap, {"default": {"air_interdiction": 0.5, "land_interdiction": 2},
+                         "XA": {"air_interdiction": 2}, "XA-S": {"air_interdiction": 4}}, rows)
+    s0, s2, s3, s4 = ps.at(0), ps.at(2), ps.at(3), ps.at(4)
+    assert [level(cmap, s0, "air_interdiction", c) for c in ("XB", "XA", "XA-S")] == [0.5, 2.0, 4.0]
+    assert [level(cmap, s2, "air_interdiction", c) for c in ("XB", "XA", "XA-S")] == [0.5, 6.0, 10.0]
+    assert level(cmap, s4, "air_interdiction", "XA-S") == 4.0                 # end = 4 exclusive
+    assert level(cmap, s0, "land_interdiction", "XA-S") == 2.0               # default where nobody overrides
+    assert [level(cmap, s, "maritime_interdiction", "XB") for s in (s2, s3, s4)] == [1.0, 2.5, 2.5]

@@ -263,3 +263,58 @@ raster = """
     path = Path(folder) / "coast.toml"
     path.write_text(text)
     return path
+
+
+# Interdiction by mode: two coastal countries XA (west, a) and XB (east, b) across a sea from
+# the origin country XO (o); XN (n) holds the ports and a strip between a and b. One origin
+# airstrip in the middle of XO's coast flies to a landing strip in each of XA and XB, placed
+# symmetrically, each with a port of entry straight north of it; a boat source sits below
+# each port. With the sea closed (max_offshore_km = 0) loads can only fly.
+MODES = [
+    "UUUUUUUUUUUUUUU",
+    "nnnnnnnnnnnnnnn",
+    "aaaaaaanbbbbbbb",
+    "aaaaaaanbbbbbbb",
+    "aaaaaaanbbbbbbb",
+    "...............",
+    "...............",
+    "...............",
+    "...............",
+    "ooooooooooooooo",
+]
+
+
+def write_modes(folder: Path) -> Path:
+    """Write the mode map: features Port W/E, Strip A/B (landing), Origin strip, Source W/E."""
+    res, west, south = 0.25, -100.0, 10.0
+    height = len(MODES)
+    north = south + height * res
+
+    def at(col, row):
+        return f"lat = {north - (row + 0.5) * res}\nlon = {west + (col + 0.5) * res}"
+
+    features = [("port_of_entry", "Port W", 3, 1, ""), ("port_of_entry", "Port E", 11, 1, ""),
+                ("airstrip", "Strip A", 3, 3, ""), ("airstrip", "Strip B", 11, 3, ""),
+                ("airstrip", "Origin strip", 7, 9, 'note = "origin"'),
+                ("source", "Origin", 7, 9, ""), ("source", "Source W", 3, 9, ""),
+                ("source", "Source E", 11, 9, "")]
+    jur = [("US", "U"), ("XN", "n"), ("XA", "a"), ("XB", "b"), ("XO", "o")]
+    raster = "\n".join(MODES)
+    text = f'''[map]
+name = "modes"
+resolution_deg = {res}
+west = {west}
+south = {south}
+north = {north}
+sea_symbol = "."
+raster = """
+{raster}
+"""
+'''
+    for code, sym in jur:
+        text += f'\n[[jurisdiction]]\ncode = "{code}"\nname = "{code}"\ncountry = "{code}"\nsymbol = "{sym}"\n'
+    for kind, name, col, row, extra in features:
+        text += f'\n[[feature]]\nkind = "{kind}"\nname = "{name}"\n{at(col, row)}\n{extra}\n'
+    path = Path(folder) / "modes.toml"
+    path.write_text(text)
+    return path

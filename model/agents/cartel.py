@@ -8,6 +8,7 @@ import numpy as np
 
 from model.flows import Commodity, Shipment
 from model.world import grid
+from model.world.routing import Mode
 
 
 class Cartel(mesa.Agent):
@@ -41,14 +42,21 @@ class Cartel(mesa.Agent):
             cells, hits = grid.around(self.model.cmap.shape, np.asarray(seizure_nodes, np.int64))
             self.learned_risk[cells] += seizure_risk * hits
 
-    def plan(self, base_premium_risk: np.ndarray, fee_per_km: np.ndarray) -> None:
+    def plan(self, base_premium_risk: np.ndarray, fee_per_km: np.ndarray,
+             air_risk: np.ndarray | None = None) -> None:
         """Least-cost route to each of its ports (from whichever source is cheapest);
-        `fee_per_km` per node is what gangs and rival plazas charge."""
+        `fee_per_km` per node is what gangs and rival plazas charge; `air_risk` per node is
+        the extra risk a flight landing there runs (air interdiction), on air hops only."""
         m = self.model
         p = m.config.routing
         risk = self.learned_risk + base_premium_risk
-        premium = np.clip((risk / p.risk_threshold) ** 2, 1.0, p.max_premium)
+        premium = risk_premium(risk, p)
         weights = m.router.edge_weights(m.cost_per_km, premium, fee_per_km, p.mode_change_cost)
+        if air_risk is not None:
+            air = m.air_edges
+            land_at = m.graph.dst[air]
+            extra = risk_premium(risk[land_at] + air_risk[land_at], p) - premium[land_at]
+            weights[air] += m.graph.km[air] * m.cost_per_km[Mode.AIR] * extra
         dist, pred, origin = m.router.search(weights, self.sources)
         cand = [(dist[t], int(origin[t]), int(t)) for t in self.ports if np.isfinite(dist[t])]
         if not cand:
@@ -84,13 +92,20 @@ class Cartel(mesa.Agent):
         self.plaza = (1 - rate) * self.plaza + rate * flow_share
 
 
-def plan_all(cartels: list[Cartel], seen: np.ndarray, gang_fee: np.ndarray, rival_plaza_fee: float) -> None:
-    """Every cartel re-plans on `seen` (the hazard it gauges) and the fees on its way:
-    gangs' and, where a rival holds the plaza, the rival's."""
+def risk_premium(risk: np.ndarray, p) -> np.ndarray:
+    """NarcoLogic's multiplier on transport cost: max(1, (risk / threshold)^2), capped."""
+    return np.clip((risk / p.risk_threshold) ** 2, 1.0, p.max_premium)
+
+
+def plan_all(cartels: list[Cartel], seen: np.ndarray, gang_fee: np.ndarray, rival_plaza_fee: float,
+             air_seen: np.ndarray | None = None) -> None:
+    """Every cartel re-plans on `seen` (the hazard it gauges), `air_seen` (what it gauges of
+    air interdiction, for flights) and the fees on its way: gangs' and, where a rival holds
+    the plaza, the rival's."""
     all_plaza = sum(c.plaza for c in cartels)
     for c in cartels:
         rival = rival_plaza_fee * np.clip(all_plaza - c.plaza, 0, 1)
-        c.plan(seen, gang_fee + rival)
+        c.plan(seen, gang_fee + rival, air_seen)
 
 
 def perceived_risk(cartels: list[Cartel]) -> np.ndarray:

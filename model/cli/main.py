@@ -149,7 +149,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from model.scenario import load_scenario, parameter_table
+    from model.scenario import JURISDICTION_DEFAULTS, load_scenario, parameter_table
 
     for path in args.scenarios:
         sc, cmap = load_scenario(path)
@@ -158,7 +158,11 @@ def cmd_validate(args) -> int:
     if args.explain:
         for row in parameter_table():
             src = f"  [source: {row['source']}]" if row["source"] else ""
-            print(f"{row['parameter']:<48} {row['unit']:<28} default={row['default']}{src}")
+            default = row["default"]
+            lever = row["parameter"].rsplit(".", 1)[-1]
+            if default is None and row["parameter"].startswith("jurisdictions.") and lever in JURISDICTION_DEFAULTS:
+                default = f"{JURISDICTION_DEFAULTS[lever]} (built in)"    # what an unset jurisdiction gets
+            print(f"{row['parameter']:<48} {row['unit']:<28} default={default}{src}")
     return 0
 
 

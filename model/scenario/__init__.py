@@ -6,9 +6,9 @@ from model.scenario.loading import (check_against_map, check_steps, load_scenari
                                     read_scenario_dict, read_toml)
 from model.scenario.schema import (JURISDICTION_DEFAULTS, LEVERS, SLUG, Cartel, Detection, Gang, JurisdictionPolicy,
                                    Meta, MigrantOrigin, Migrants, Output, P, PolicyLever, Routing, Scenario, Slug,
-                                   Strategy, Strict, Violence)
+                                   Strategy, Strict, Violence, lever_bounds)
 
 __all__ = ["JURISDICTION_DEFAULTS", "LEVERS", "SLUG", "Cartel", "Detection", "Gang", "JurisdictionPolicy", "Meta",
            "MigrantOrigin", "Migrants", "Output", "P", "PolicyLever", "Routing", "Scenario", "Slug", "Strategy",
            "Strict", "Violence", "check_against_map", "check_steps", "load_scenario", "merge", "parameter_table",
-           "parse_scenario", "read_scenario_dict", "read_toml"]
+           "parse_scenario", "read_scenario_dict", "read_toml", "lever_bounds"]

@@ -159,6 +159,10 @@ class Gang(Strict):
                             doc="floor on strength: arrests weaken a gang, never erase it")
 
 
+MODE_SOURCE = ("modelling assumption; CSIS 2009 recommends equipment and monitoring technology, "
+               "particularly in border areas; drug flights into Honduras 31/54/~100 in 2008/2009/2011 (INCSR 2012)")
+
+
 class JurisdictionPolicy(Strict):
     """Settings of one jurisdiction; every field is also a policy lever."""
 
@@ -177,14 +181,32 @@ class JurisdictionPolicy(Strict):
                                       doc="human-trafficking law in force and applied")
     arms_control: float | None = P(None, unit="0-1", ge=0, le=1,
                                    doc="firearms convention (CIFTA) implemented")
+    # interdiction capacity by mode: equipment and monitoring technology, particularly in
+    # border areas (CSIS 2009); the air bridge answered radar and interception (INCSR 2012)
+    land_interdiction: float | None = P(None, unit="x", ge=0, le=10, source=MODE_SOURCE,
+                                        doc="multiplier on detection.land on its land (checkpoints, scanners)")
+    maritime_interdiction: float | None = P(None, unit="x", ge=0, le=10, source=MODE_SOURCE,
+                                            doc="multiplier on detection.sea in its waters and on landings at its coast")
+    air_interdiction: float | None = P(None, unit="hazard per flight", ge=0, le=10, source=MODE_SOURCE,
+                                       doc="hazard of an air hop landing in it (radar and interception), added to "
+                                           "detection.air x coverage; a flight is stopped with chance 1 - e^-h")
 
 
 JURISDICTION_DEFAULTS = dict(
     enforcement_units=0.0, naval_units=0.0, strategy=Strategy.PATROL, corruption=0.3, cooperation=False,
     victim_services=0.0, wildlife_training=0.0, migration_enforcement=0.1,
     trafficking_law=0.0, arms_control=0.0,
+    land_interdiction=1.0, maritime_interdiction=1.0, air_interdiction=0.0,   # neutral: today's detection
 )
 LEVERS = tuple(JURISDICTION_DEFAULTS) + ("us_demand",)
+
+
+def lever_bounds(lever: str) -> tuple[float, float]:
+    """The [low, high] a jurisdiction lever's level stays in (multiplied values are clipped to it)."""
+    lo, hi = 0.0, 1.0
+    for m in JurisdictionPolicy.model_fields[lever].metadata:
+        lo, hi = getattr(m, "ge", lo), getattr(m, "le", hi)
+    return float(lo), float(hi)
 
 
 class MigrantOrigin(Strict):
@@ -263,9 +285,10 @@ class PolicyLever(Strict):
                 raise ValueError("cooperation takes true or false")
         elif isinstance(self.value, (bool, str)):
             raise ValueError(f"lever '{self.lever}' takes a number")
-        elif self.operation == "set" and self.lever not in ("enforcement_units", "naval_units", "us_demand") \
-                and not 0 <= float(self.value) <= 1:
-            raise ValueError(f"lever '{self.lever}' is a level between 0 and 1")
+        elif self.operation == "set" and self.lever not in ("enforcement_units", "naval_units", "us_demand"):
+            lo, hi = lever_bounds(self.lever)
+            if not lo <= float(self.value) <= hi:
+                raise ValueError(f"lever '{self.lever}' is a level between {lo:g} and {hi:g}")
         return self
 
 
