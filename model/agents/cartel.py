@@ -18,7 +18,9 @@ class Cartel(mesa.Agent):
     nothing happens, plus what it can see of enforcement) and a plaza field (where its
     loads usually pass). Routes are re-planned every month; shipments spread over its
     ports of entry with a softmax on the relative cost of the best route to each, which
-    is how real organisations diversify instead of using one route.
+    is how real organisations diversify instead of using one route. With the portfolio on
+    (model/agents/portfolio.py) the softmax also covers distinct alternative paths it
+    keeps across months, more of them after losses.
     """
 
     def __init__(self, model, index: int, spec, sources: np.ndarray, ports: np.ndarray):

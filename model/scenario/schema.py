@@ -111,8 +111,8 @@ class Portfolio(Strict):
     Off by default: then a cartel has one route per port of entry, as before issue 13.
     """
 
-    enabled: bool = P(False, unit="on/off", source="modelling assumption",
-                      doc="keep a portfolio of distinct routes; off = one least-cost route per port of entry")
+    enabled: bool = Field(False, description="keep a portfolio of distinct routes; "
+                                             "off = one least-cost route per port of entry")
     max_routes: int = P(8, unit="routes", ge=0, le=100, source="modelling assumption",
                         doc="most alternative routes a cartel keeps beyond one per port")
     min_routes: int = P(2, unit="routes", ge=0, le=100, source="modelling assumption",
