@@ -152,6 +152,60 @@ value = 12
     return path
 
 
+# Three land corridors from a source on the southern row to a port of entry on the northern
+# row, both in column 6, separated by water boats may not use (max_offshore_km = 0). Corridor
+# 1 (column 4, jurisdiction XA) is about 2 + 12 + 2 hops long, corridor 2 (column 1, XB)
+# 5 + 12 + 5, corridor 3 (column 13, XC) 7 + 12 + 7: costs about 1 : 1.4 : 1.6. Corridor 1
+# keeps two cells from the port and the source, so seizures there (whose learned risk
+# spreads to neighbouring cells) do not tilt the choice between corridors.
+THREE_CORRIDORS = ["UUUUUUUUUUUUUU", "nnnnnnnnnnnnnn"] + [".b..a........c"] * 12 + ["nnnnnnnnnnnnnn"]
+THREE_COLUMNS = (4, 1, 13)    # corridors 1, 2, 3
+
+
+def write_three_corridors(folder: Path) -> Path:
+    """Write the three-corridor map (port of entry and source both in column 6)."""
+    res, west, south = 0.25, -100.0, 10.0
+    rows = THREE_CORRIDORS
+    north = south + len(rows) * res
+
+    def centre(col, row_from_north):
+        return (north - (row_from_north + 0.5) * res, west + (col + 0.5) * res)
+
+    port, source = centre(6, 1), centre(6, len(rows) - 1)
+    jurisdictions = [("US", "Destination", "U"), ("XN", "Neutral ends", "n"), ("XA", "Corridor 1", "a"),
+                     ("XB", "Corridor 2", "b"), ("XC", "Corridor 3", "c")]
+    text = f'''[map]
+name = "three corridors"
+resolution_deg = {res}
+west = {west}
+south = {south}
+north = {north}
+sea_symbol = "."
+raster = """
+{chr(10).join(rows)}
+"""
+'''
+    for code, name, symbol in jurisdictions:
+        text += f'''
+[[jurisdiction]]
+code = "{code}"
+name = "{name}"
+country = "{code}"
+symbol = "{symbol}"
+'''
+    for kind, name, (lat, lon) in (("port_of_entry", "Port", port), ("source", "Source", source)):
+        text += f'''
+[[feature]]
+kind = "{kind}"
+name = "{name}"
+lat = {lat}
+lon = {lon}
+'''
+    path = Path(folder) / "three_corridors.toml"
+    path.write_text(text)
+    return path
+
+
 # A country XA with a sub-region XA-S (country XA), a second country XB and the US to the
 # north; every cell is land, so the map has one cell per symbol and no sea.
 REGIONS = [

@@ -6,6 +6,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from model.agents.portfolio import Portfolio
 from model.flows import Commodity, Shipment
 from model.world import grid
 from model.world.routing import Mode
@@ -18,7 +19,9 @@ class Cartel(mesa.Agent):
     nothing happens, plus what it can see of enforcement) and a plaza field (where its
     loads usually pass). Routes are re-planned every month; shipments spread over its
     ports of entry with a softmax on the relative cost of the best route to each, which
-    is how real organisations diversify instead of using one route.
+    is how real organisations diversify instead of using one route. With the portfolio on
+    (model/agents/portfolio.py) the softmax also covers distinct alternative paths it
+    keeps across months, more of them after losses.
     """
 
     def __init__(self, model, index: int, spec, sources: np.ndarray, ports: np.ndarray):
@@ -34,6 +37,8 @@ class Cartel(mesa.Agent):
         self.routes: list = []
         self.route_p = np.zeros(0)
         self.owed = 0.0                   # shipments accrued but not yet whole
+        self.shipped = 0.0                # t of cocaine issued this month (for the loss share)
+        self.portfolio = Portfolio(model.config.portfolio, model.graph)
 
     def learn(self, seizure_nodes: list[int], decay: float, seizure_risk: float) -> None:
         """Forget a little, then add risk around this month's seizures."""
@@ -66,10 +71,16 @@ class Cartel(mesa.Agent):
         best = costs.min()
         logits = -(costs - best) / (best * p.route_temperature)
         keep = logits > -p.route_logit_cut          # drop routes with negligible probability
-        prob = np.exp(logits[keep])
-        prob /= prob.sum()
         kept = [c for c, k in zip(cand, keep) if k]
         self.routes = [m.graph.path(pred, s, t, c) for c, s, t in kept]
+        if m.config.portfolio.enabled:
+            self.portfolio.adapt(m.router, weights, self.sources, self.ports, self.routes, best)
+            self.routes, costs = self.portfolio.choice_set(self.routes, weights)
+            logits = -(costs - best) / (best * p.route_temperature)
+            keep = logits > -p.route_logit_cut
+            self.routes = [r for r, k in zip(self.routes, keep) if k]
+        prob = np.exp(logits[keep])
+        prob /= prob.sum()
         self.route_p = prob
 
     def issue(self, demand: float, rng, ledger, graph) -> None:
@@ -79,8 +90,10 @@ class Cartel(mesa.Agent):
         self.owed += sp.shipments_per_step * demand
         n = int(self.owed)
         self.owed -= n
+        self.shipped = 0.0
         if not self.routes or n == 0:
             return
+        self.shipped = n * sp.tonnes_per_shipment
         for k in rng.choice(len(self.routes), size=n, p=self.route_p):
             route = self.routes[k]
             ledger.ship(Shipment(Commodity.COCAINE, self.index, sp.tonnes_per_shipment, route))
@@ -117,11 +130,15 @@ def learn_all(cartels: list[Cartel], seizures, flow_by_cartel: np.ndarray, r) ->
     """Each cartel learns from its own seizures (not wildlife) and moves its plazas to where
     its flow went; `seizures` are (commodity, owner, node, volume)."""
     by_cartel = [[] for _ in cartels]
-    for com, owner, node, _vol in seizures:
+    lost = [0.0 for _ in cartels]                   # t of cocaine seized (the portfolio's losses)
+    for com, owner, node, vol in seizures:
         if com != Commodity.WILDLIFE and owner >= 0:
             by_cartel[owner].append(node)
+            if com == Commodity.COCAINE:
+                lost[owner] += vol
     for c, nodes in zip(cartels, by_cartel):
         c.learn(nodes, r.risk_decay, r.seizure_risk)
+        c.portfolio.record(c.shipped, lost[c.index])
         flow = flow_by_cartel[c.index]
         if flow.sum() > 0:
             c.update_plazas(flow / flow.max(), r.plaza_rate)
