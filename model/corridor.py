@@ -125,7 +125,7 @@ class CorridorModel(mesa.Model):
         events = t("transport", self._transport_phase)
         t("learning", self._learning_phase, events)
         t("migrants", self.migration.month, self.node_levels, self.coverage_all.ravel(),
-          self.gang_strength.ravel(), self.rng)
+          self.gang_strength.ravel(), self.rng, self._migrant_territory())
         cocaine = self.step_flow[Commodity.COCAINE].reshape(self.cmap.shape)
         violence = t("violence", violence_month, self.config.violence, self.rng, self.step_flow_by_cartel,
                      cocaine, self.step_seizures, self.gang_strength)
@@ -154,6 +154,12 @@ class CorridorModel(mesa.Model):
     def _migrant_routes(self) -> None:
         self.migration.routes(self.node_levels["migration_enforcement"], self.gang_strength.ravel() > 0,
                               self.settings.key)
+
+    def _migrant_territory(self) -> np.ndarray:
+        """Where migrants meet organised crime, per node: gang strength plus
+        `migrants.cartel_territory` for each cartel holding the plaza."""
+        plazas = sum((c.plaza > 0).astype(float) for c in self.cartels)
+        return self.gang_strength.ravel() + self.config.migrants.cartel_territory * plazas
 
     def _gang_fields(self) -> None:
         self.gang_strength, self.gang_fee_per_km = territory_fields(self.gangs, self.cmap.shape)

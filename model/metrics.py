@@ -11,7 +11,9 @@ import numpy as np
 import pandas as pd
 
 from model.agents import EnforcementUnit, MigrantState
+from model.agents.migrant import EVENTS
 from model.flows import SEIZED, Commodity
+from model.journeys import journey_frame
 from model.loads import LoadBook
 from model.vectors import FLAGS, by_mode_and_vector, edge_tags, mode_vector_summary, route_tags
 
@@ -86,6 +88,7 @@ class Recorder:
         people = people_per_agent(m.config)
         for s in MigrantState:
             row[f"migrants_{s.name.lower()}"] = m.migrant_counts[s] * people     # people, not agents
+        row |= migrant_events(m.migration, cm.country_codes, people)
         units = m.agents_by_type.get(EnforcementUnit, [])
         row["enforcement_units"] = len(units)
         row["bribed_units"] = sum(1 for u in units if u.bribed)
@@ -118,6 +121,12 @@ class Recorder:
         from model.corridor import month_label     # the model module imports this one
         return self.loads.frame(self.model, FLAGS, lambda s: month_label(self.model.config, s))
 
+    def journey_table(self) -> pd.DataFrame:
+        """One row per migrant group (the run folder's journeys.parquet)."""
+        from model.corridor import month_label
+        m = self.model
+        return journey_frame(m.migration, m.cmap, people_per_agent(m.config), lambda s: month_label(m.config, s))
+
     def timeseries(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows)
 
@@ -125,6 +134,38 @@ class Recorder:
         """Per-month cell arrays [month, x, y]."""
         return {"cocaine_flow": np.stack(self.cell_flow), "seizures": np.stack(self.cell_seizures),
                 "violence": np.stack(self.cell_violence)}
+
+
+def migrant_events(migration, codes: list[str], people) -> dict:
+    """This month's migrant events per country (`migrants_<event>_<CC>`, people) and the
+    people travelling in each country at the month's end (`migrants_on_road_<CC>`)."""
+    row = {}
+    road = migration.on_road_by_country()
+    for ci, code in enumerate(codes):
+        if code == "INTL":
+            continue
+        for e in EVENTS:
+            row[f"migrants_{e}_{code}"] = int(migration.events[e][ci]) * people
+        row[f"migrants_on_road_{code}"] = int(road[ci]) * people
+    return row
+
+
+def migrants_by_country(ts: pd.DataFrame) -> dict:
+    """Migrant events per country and year (people): sums of the monthly event columns; `on_road`
+    is the mean number travelling in the country at month ends. Years are calendar years
+    where the timeseries has months, else 'year 0', 'year 1', ... from the first step."""
+    cols = [c for c in ts.columns if c.startswith("migrants_") and c.rsplit("_", 1)[0][len("migrants_"):]
+            in EVENTS + ("on_road",)]
+    if not cols:
+        return {}
+    year = ts.month.astype(str).str[:4] if "month" in ts.columns else "year " + (ts.step // 12).astype(str)
+    out: dict = {}
+    for c in cols:
+        event, code = c[len("migrants_"):].rsplit("_", 1)
+        agg = ts[c].groupby(year).mean() if event == "on_road" else ts[c].groupby(year).sum()
+        for y, v in agg.items():
+            out.setdefault(code, {}).setdefault(str(y), {})[event] = _whole(round(float(v), 6))
+    return out
 
 
 def people_per_agent(scenario) -> int | float:
@@ -188,6 +229,7 @@ def summarize(ts: pd.DataFrame, cells: dict, window: tuple[int, int], people: in
                                MigrantState.RETURNED, MigrantState.TRAVELLING)},
     }
     out |= mode_vector_summary(w)
+    out["migrants_by_country"] = migrants_by_country(ts)
     if people is not None:
         out["people_per_agent"] = people
     return out

@@ -76,6 +76,9 @@ def write_results(result: dict, cmap, out_dir: Path, scenario_path: Path, argv: 
         for name, res in (("loads", main), ("counterfactual_loads", cf)):
             if res is not None and res.loads is not None:
                 res.loads.to_parquet(tmp / f"{name}.parquet", index=False)
+        for name, res in (("journeys", main), ("counterfactual_journeys", cf)):
+            if res is not None and res.journeys is not None:
+                res.journeys.to_parquet(tmp / f"{name}.parquet", index=False)
         size = sc.output.window
         window = (result["summary"]["window"]["start"], result["summary"]["window"]["end"])
         arrays = {}

@@ -21,6 +21,7 @@ class RunResult:
     timeseries: pd.DataFrame
     cells: dict[str, np.ndarray]
     loads: pd.DataFrame | None = None   # one row per finished load
+    journeys: pd.DataFrame | None = None   # one row per migrant group
 
 
 def simulate(scenario: Scenario, cmap, seed: int, steps: int | None = None, progress=None) -> RunResult:
@@ -33,7 +34,8 @@ def simulate(scenario: Scenario, cmap, seed: int, steps: int | None = None, prog
             progress()
     ts = model.recorder.timeseries()
     ts.insert(1, "month", [month_label(scenario, s) for s in ts.step])
-    return RunResult(scenario, seed, steps, ts, model.recorder.cells(), model.recorder.load_table())
+    return RunResult(scenario, seed, steps, ts, model.recorder.cells(), model.recorder.load_table(),
+                     model.recorder.journey_table())
 
 
 def evaluation_window(scenario: Scenario, steps: int) -> tuple[int, int]:

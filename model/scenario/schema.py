@@ -280,6 +280,39 @@ class Migrants(Strict):
                                       doc="reduction of trafficking hazard with the law fully in force")
     rescue: float = P(0.2, unit="1/month", ge=0, le=1,
                       doc="monthly chance a victim is identified where victim services are full and police present")
+    # dangers along the way, for every migrant on the road where gang or cartel territory
+    # and the route meet (MODEL.md §7.10); every rate 0 = off, today's model exactly
+    kidnapping: float = P(0.0, unit="probability/month per unit territory", ge=0, le=1,
+                          source="CNDH special reports: 9,758 migrants kidnapped Sep 2008-Feb 2009, "
+                                 "11,333 Apr-Sep 2010 (the magnitude to reach; scenarios/migrant_dangers.toml)",
+                          doc="chance a month that a migrant in territory of strength 1 is kidnapped")
+    kidnap_months: int = P(1, unit="months", ge=1, le=120,
+                           source="modelling assumption (CNDH 2009: held until relatives pay a ransom)",
+                           doc="months a kidnapped migrant is held before release or sale")
+    kidnap_trafficked_share: float = P(0.0, unit="fraction", ge=0, le=1, source="modelling assumption",
+                                       doc="share of kidnapped migrants sold into trafficking instead of released")
+    trafficking_en_route: float = P(0.0, unit="probability/month per unit territory", ge=0, le=1,
+                                    source="modelling assumption; CSIS 2009: trafficking markets in Guatemala, "
+                                           "Costa Rica, Mexico and the US",
+                                    doc="chance a month that any migrant in territory of strength 1 is trafficked "
+                                        "(beside the smuggled migrants' `trafficking` hazard), x (1 - law effect)")
+    extortion: float = P(0.0, unit="probability/month per unit territory", ge=0, le=1,
+                         source="modelling assumption; MSF 2017: most migrants in transit suffered violence",
+                         doc="chance a month that a migrant not kidnapped or trafficked is extorted (counted only)")
+    cartel_territory: float = P(1.0, unit="territory per plaza", ge=0, le=10, source="modelling assumption",
+                                doc="a cartel plaza's weight beside gang strength in the territory migrants cross")
+    labour_share: float = P(0.55, unit="fraction", ge=0, le=1,
+                            source="CSIS 2009: more than half of IOM-assisted victims in Mexico, Jun 2005-Aug 2009, "
+                                   "were minors in labour trafficking (agriculture, domestic service)",
+                            doc="share of trafficking victims in labour (the rest: sexual exploitation)")
+    prosecution_rate: float = P(0.23, unit="fraction", ge=0, le=1,
+                                source="CSIS 2009: El Salvador 4 of 39 detected cases to trial (2007), 8 of 58 "
+                                       "(2008); FEVIMTRA 39 cases, 19 prosecuted (2008-09): 31/136 = 0.23 pooled",
+                                doc="share of identified victims whose case is prosecuted (counted only)")
+    smuggler_switch: float = P(0.0, unit="probability/month per unit enforcement", ge=0, le=1,
+                               source="modelling assumption; CSIS 2009: enforcement pushes migrants to smugglers",
+                               doc="chance a month that a migrant on the direct route turns to smugglers, "
+                                   "x migration enforcement where it is")
     smuggler_replan_months: int = P(12, unit="months", ge=1, le=1200, source="modelling assumption",
                                     doc="months between smugglers' route plans (they follow gang territory as it changes)")
     origins: list[MigrantOrigin] = Field(default_factory=list)
