@@ -19,15 +19,16 @@ import numpy as np
 from mesa.discrete_space import OrthogonalMooreGrid
 
 from model.agents import Cartel, Gang, Migrant, MigrantState
-from model.agents.cartel import learn_all, perceived_risk, plan_all
+from model.agents.cartel import learn_all, perceived_risk, plan_all, ship_arms
 from model.agents.enforcement import Enforcement
 from model.agents.gang import Wildlife, settle_gangs, territory_fields
 from model.agents.migrant import Migration, compose  # noqa: F401  (compose: tests import it here)
-from model.flows import Commodity, Ledger
+from model.flows import DELIVERED, Commodity, Ledger
+from model.homicides import HomicideModel, arms_by_country, population_for
 from model.metrics import Recorder
 from model.policy import PolicySchedule, Settings
 from model.scenario import Scenario
-from model.violence import violence_month
+from model.violence import contested_cells, violence_month
 from model.world import grid
 from model.world.geography import CorridorMap
 from model.world.routing import Mode, Router, RoutingGraph
@@ -108,6 +109,10 @@ class CorridorModel(mesa.Model):
         self.air_edges = np.flatnonzero(g.mode == Mode.AIR)
         self._strips = np.unique(g.dst[self.air_edges])   # where flights land (both ways)
         self._hazard_key = None
+        self.homicides = HomicideModel(scenario.homicides, scenario.arms, cmap.country, cmap.land,
+                                       list(cmap.country_codes), population_for(scenario), seed)
+        self.step_homicides = np.zeros(len(cmap.country_codes))   # per country index
+        self.step_population = np.zeros(len(cmap.country_codes))
         self.recorder = Recorder(self)
         self._gang_fields()
         self._apply_settings(0, force=True)
@@ -129,6 +134,7 @@ class CorridorModel(mesa.Model):
         cocaine = self.step_flow[Commodity.COCAINE].reshape(self.cmap.shape)
         violence = t("violence", violence_month, self.config.violence, self.rng, self.step_flow_by_cartel,
                      cocaine, self.step_seizures, self.gang_strength)
+        t("homicides", self._homicide_phase, events, now)
         t("gangs", settle_gangs, self.gangs, cocaine, self.coverage)
         t("data collection", self.recorder.collect, events, violence)
         self._write_layers(cocaine, violence)
@@ -172,6 +178,7 @@ class CorridorModel(mesa.Model):
         plan_all(self.cartels, seen, self.gang_fee_per_km, r.rival_plaza_fee, air_seen)
         for c in self.cartels:
             c.issue(self.settings.us_demand, self.rng, self.ledger, self.graph)
+        ship_arms(self.cartels, self.config.arms.independent_per_year / 12.0, self.ledger, self.graph)
         self.wildlife.ship(now, self.settings.key, r, seen, self.ledger)
 
     def _transport_phase(self):
@@ -212,6 +219,20 @@ class CorridorModel(mesa.Model):
         self.step_seizures = np.bincount(nodes, minlength=self.graph.n).astype(float).reshape(shape)
         self.enforcement.remember(self.step_seizures, self.step_flow[Commodity.COCAINE].reshape(shape),
                                   d.seizure_memory, d.flow_memory)
+
+    def _homicide_phase(self, ev, now: int) -> None:
+        """Delivered firearms join the buyers' stock; then the month's homicides by country
+        (model/homicides.py), on the gang territory before gangs settle, as violence is."""
+        nc = len(self.cmap.country_codes)
+        loads = [(s.owner, s.volume, s.countries, int(self.node_country[node]))
+                 for s, _, node, outcome in ev.finished if s.commodity == Commodity.ARMS and outcome == DELIVERED]
+        plaza = np.stack([c.plaza for c in self.cartels]) if self.cartels else np.zeros((0, self.graph.n))
+        self.homicides.add_arms(arms_by_country(loads, plaza, self.gang_strength, self.node_country, nc))
+        y, m = map(int, self.config.scenario.start_month.split("-"))
+        year = y + (m - 1 + now + 0.5) / 12.0          # mid-month, as a fractional year
+        self.step_homicides, self.step_population = self.homicides.month(
+            year, contested_cells(self.step_flow_by_cartel, self.cmap.shape), self.gang_strength,
+            self.coverage_all)
 
     def _write_layers(self, cocaine: np.ndarray, violence: np.ndarray) -> None:
         """This month's grid state, as property layers for the dashboard and Mesa's tools."""

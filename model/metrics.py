@@ -85,6 +85,7 @@ class Recorder:
         for ci, code in enumerate(cm.country_codes):
             if code != "INTL":
                 row[f"violence_{code}"] = float(vc[ci])
+        row |= homicide_columns(m)
         people = people_per_agent(m.config)
         for s in MigrantState:
             row[f"migrants_{s.name.lower()}"] = m.migrant_counts[s] * people     # people, not agents
@@ -168,6 +169,38 @@ def migrants_by_country(ts: pd.DataFrame) -> dict:
     return out
 
 
+def homicide_columns(m) -> dict:
+    """This month's homicides and trafficked firearms stock per country, and the population
+    the homicide rate is taken over (where the population data has the country)."""
+    h, row = m.homicides, {}
+    for ci, code in enumerate(m.cmap.country_codes):
+        if code == "INTL":
+            continue
+        row[f"homicides_{code}"] = float(m.step_homicides[ci])
+        row[f"arms_stock_{code}"] = float(h.stock[ci])
+        if h.has_pop[ci]:
+            row[f"population_{code}"] = float(m.step_population[ci])
+    return row
+
+
+def homicide_rates(ts: pd.DataFrame) -> dict:
+    """{CC: {year: homicides per 100,000}} over the calendar years the run covers whole, for
+    countries with population data: the year's homicides over its mean monthly population."""
+    if "month" not in ts.columns:
+        return {}
+    year = ts.month.str[:4]
+    whole = [y for y, n in year.value_counts().items() if n == 12]
+    out = {}
+    for col in ts.columns:
+        if not col.startswith("population_"):
+            continue
+        code = col[len("population_"):]
+        by_year = ts[year.isin(whole)].groupby(year)
+        h, p = by_year[f"homicides_{code}"].sum(), by_year[col].mean()
+        out[code] = {y: round(float(h[y] / p[y] * 1e5), 4) for y in sorted(h.index) if p[y] > 0}
+    return out
+
+
 def people_per_agent(scenario) -> int | float:
     """People one migrant agent stands for; an int when whole, so counts stay whole numbers."""
     ppa = float(scenario.migrants.people_per_agent)
@@ -224,6 +257,7 @@ def summarize(ts: pd.DataFrame, cells: dict, window: tuple[int, int], people: in
         "route_entropy": round(entropy(flow), 6),
         "active_cells": round(float(w.active_cells.mean()), 3),
         "violence": {c[len("violence_"):]: float(w[c].sum()) for c in ts.columns if c.startswith("violence_")},
+        "homicide_rate": homicide_rates(ts),
         "migrants": {s.name.lower(): _whole(last[f"migrants_{s.name.lower()}"])
                      for s in (MigrantState.ARRIVED, MigrantState.TRAFFICKED, MigrantState.RESCUED,
                                MigrantState.RETURNED, MigrantState.TRAVELLING)},

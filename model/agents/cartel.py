@@ -105,6 +105,22 @@ class Cartel(mesa.Agent):
         self.plaza = (1 - rate) * self.plaza + rate * flow_share
 
 
+def ship_arms(cartels: list[Cartel], firearms: float, ledger, graph) -> None:
+    """Firearms shipped south beside arms_per_tonne (arms.independent_per_year): shared among
+    cartels by the cocaine each shipped this month, and over each one's routes by their
+    probability, one load per route (no random draw, so the rest of the run is unchanged
+    when the flow is off)."""
+    total = sum(c.shipped for c in cartels)
+    if firearms <= 0 or total <= 0:
+        return
+    for c in cartels:
+        if c.shipped <= 0:
+            continue
+        share = firearms * c.shipped / total
+        for route, p in zip(c.routes, c.route_p):
+            ledger.ship(Shipment(Commodity.ARMS, c.index, share * float(p), route.reversed(graph)))
+
+
 def risk_premium(risk: np.ndarray, p) -> np.ndarray:
     """NarcoLogic's multiplier on transport cost: max(1, (risk / threshold)^2), capped."""
     return np.clip((risk / p.risk_threshold) ** 2, 1.0, p.max_premium)

@@ -1,0 +1,174 @@
+"""Homicides per country and their rate per 100,000 (model/homicides.py, MODEL.md §7.11):
+hand-computable toys for each driver, and today's numbers unchanged."""
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from model.corridor import CorridorModel
+from model.homicides import HomicideModel, Population, arms_by_country, rate_per_100k
+from model.metrics import homicide_rates
+from model.scenario import parse_scenario
+from model.scenario.schema import Arms, Homicides
+from model.world.geography import load_map
+from toy import write_two_corridors
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+from update_golden import GOLDEN, golden_path, golden_summary  # noqa: E402
+
+OFF = dict(contest=0.0, gang=0.0, crackdown=0.0, arms_elasticity=0.0)
+POP = {"XW": [(2000, 1_000_000), (2010, 2_000_000)], "XE": [(2000, 500_000)]}
+
+
+def test_population_interpolates_between_census_years_and_follows_the_trend_beyond():
+    p = Population(POP)
+    assert p.at("XW", 2005) == 1_500_000
+    assert p.at("XW", 2012) == 2_200_000            # the 2000-2010 trend, continued
+    assert p.at("XW", 1999) == 900_000
+    assert p.at("XE", 2011) == 500_000              # one census: held flat
+    assert p.at("XN", 2005) is None
+
+
+def test_rate_per_100k_by_hand():
+    # 100 homicides a month for a year in 3 million people: 1,200 / 3,000,000 x 100,000 = 40
+    assert rate_per_100k(1200, 3_000_000) == 40.0
+    months = [f"2004-{m:02d}" for m in range(1, 13)] + ["2005-01", "2005-02"]
+    ts = pd.DataFrame({"step": range(14), "month": months, "homicides_XW": 100.0,
+                       "population_XW": 3_000_000.0, "homicides_XE": 5.0})
+    assert homicide_rates(ts) == {"XW": {"2004": 40.0}}   # 2005 is not whole; XE has no population
+
+
+def toy_model(h: dict, arms: dict | None = None, shape=(3, 2)):
+    """Country 0 (XW) on every cell of a `shape` grid, 1,000,000 people in every year."""
+    country = np.zeros(shape, np.int64)
+    return HomicideModel(Homicides(deterministic=True, **h), Arms(**(arms or {})), country,
+                         np.ones(shape, bool), ["XW"], Population({"XW": [(2000, 1_000_000)]}), seed=1)
+
+
+def test_with_every_driver_off_homicides_are_the_baseline_rate_times_population():
+    m = toy_model(dict(OFF, baseline_rate=24.0))
+    gang = np.ones((3, 2))
+    contested = np.full((3, 2), 2.0)
+    count, pop = m.month(2005.5, contested, gang, np.ones((3, 2)))
+    assert pop[0] == 1_000_000
+    assert count[0] == pytest.approx(24.0 * 1_000_000 / 100_000 / 12)      # = 20 a month
+
+
+def test_poisson_homicides_average_to_the_baseline_expectation():
+    h = Homicides(**OFF, baseline_rate=24.0)
+    shape = (3, 2)
+    draws = []
+    for seed in range(20):
+        m = HomicideModel(h, Arms(), np.zeros(shape, np.int64), np.ones(shape, bool), ["XW"],
+                          Population({"XW": [(2000, 1_000_000)]}), seed=seed)
+        draws += [m.month(2005.5, np.zeros(shape), np.zeros(shape), np.zeros(shape))[0][0] for _ in range(30)]
+    # 600 draws of Poisson(20): the mean's standard error is sqrt(20 / 600) = 0.18
+    assert abs(np.mean(draws) - 20.0) < 4 * np.sqrt(20.0 / 600)
+
+
+@pytest.mark.parametrize("elasticity", [0.3, 1.0])
+def test_doubling_the_firearms_stock_multiplies_trafficking_homicides_by_two_to_the_elasticity(elasticity):
+    shape = (3, 2)
+    gang = np.zeros(shape)
+    gang[0, 0] = 1.0
+    h = dict(OFF, baseline_rate=0.0, gang=3.0, arms_elasticity=elasticity)
+    arms = dict(legacy_per_100k=10_000.0)       # 1,000,000 people: 100,000 firearms already held
+    before = toy_model(h, arms).month(2005.5, np.zeros(shape), gang, np.zeros(shape))[0][0]
+    m = toy_model(h, arms)
+    m.add_arms(np.array([100_000.0]))           # trafficked stock = legacy stock: total doubled
+    after = m.month(2005.5, np.zeros(shape), gang, np.zeros(shape))[0][0]
+    assert before == pytest.approx(3.0)
+    assert after == pytest.approx(3.0 * 2 ** elasticity)
+
+
+def test_the_stock_depreciates_and_is_replenished_by_deliveries():
+    m = toy_model(OFF, dict(depreciation=0.1))
+    m.add_arms(np.array([1000.0]))
+    m.add_arms(np.array([500.0]))
+    assert m.stock[0] == pytest.approx(1000 * 0.9 + 500)
+
+
+def test_contested_plazas_and_gang_territory_add_their_parameter_per_cell():
+    shape = (3, 2)
+    contested = np.zeros(shape)
+    contested[1, 1] = 2                      # three organisations' cocaine through one cell
+    gang = np.zeros(shape)
+    gang[2, 0] = 0.5
+    m = toy_model(dict(OFF, baseline_rate=0.0, contest=1.5, gang=4.0))
+    lam = m.expected(2005.5, contested, gang, np.zeros(shape))
+    assert lam[1, 1] == pytest.approx(3.0) and lam[2, 0] == pytest.approx(2.0)
+    assert lam.sum() == pytest.approx(5.0)
+
+
+def test_a_crackdown_adds_homicides_in_proportion_to_the_rise_above_the_moving_baseline():
+    shape = (3, 2)
+    z = np.zeros(shape)
+    m = toy_model(dict(OFF, baseline_rate=0.0, crackdown=12.0, crackdown_memory=0.25))
+    assert m.month(2005.5, z, z, np.ones(shape))[0][0] == 0.0          # first month sets the baseline
+    # coverage doubles: relative rise 1 -> 12 per 100,000 a year = 12 x 10 / 12 = 10 a month
+    assert m.month(2005.5, z, z, np.full(shape, 2.0))[0][0] == pytest.approx(10.0)
+    # the baseline closed a quarter of the gap (1 -> 1.25): rise 2 / 1.25 - 1 = 0.6
+    assert m.month(2005.5, z, z, np.full(shape, 2.0))[0][0] == pytest.approx(6.0)
+
+
+def test_the_shock_hook_raises_a_cell_by_its_share_and_decays():
+    shape = (3, 2)
+    m = toy_model(dict(OFF, baseline_rate=24.0, shock_decay=0.5))   # 20 a month over 6 cells
+    m.shock[0, 0] += 0.8                       # a kingpin removed here: +80% (Lindo & Padilla-Romo)
+    z = np.zeros(shape)
+    assert m.expected(2005.5, z, z, z)[0, 0] == pytest.approx(20 / 6 * 1.8)
+    assert m.expected(2005.5, z, z, z)[0, 0] == pytest.approx(20 / 6 * 1.4)
+
+
+def test_delivered_firearms_go_to_the_crossed_countries_where_buyers_are():
+    node_country = np.array([0, 0, 1, 1, 2])
+    plaza = np.array([[1.0, 0.0, 0.0, 0.0, 0.0]])       # cartel 0 holds a plaza in country 0
+    gang = np.array([0.0, 0.0, 0.5, 0.5, 0.0])          # a gang of strength 1 in country 1
+    loads = [(0, 300.0, 0b011, 1), (0, 50.0, 0b100, 2)]  # the second crossed no buyer
+    out = arms_by_country(loads, plaza, gang, node_country, 3)
+    assert out == pytest.approx([150.0, 150.0, 50.0])
+
+
+def toy_run(folder: Path, steps: int, homicides: dict, arms: dict | None = None, arms_per_tonne=0.0):
+    write_two_corridors(folder)
+    (folder / "pop.toml").write_text('[XW]\nanchors = [{ year = 2000, population = 1_200_000, source = "toy" }]\n')
+    data = {"scenario": {"name": "toy", "steps": steps, "map": "two_corridors.toml"},
+            "routing": {"max_offshore_km": 0, "speed_km_per_step": 200},
+            "cartel": [{"name": "A", "sources": ["Source"], "ports_of_entry": ["Port"],
+                        "shipments_per_step": 5, "arms_per_tonne": arms_per_tonne}],
+            "homicides": {"population_file": "pop.toml", **homicides}, "arms": arms or {}}
+    m = CorridorModel(parse_scenario(data, folder / "toy.toml"), load_map(folder / "two_corridors.toml"), seed=3)
+    for _ in range(steps):
+        m.step()
+    return m.recorder.timeseries()
+
+
+def test_a_run_records_homicides_and_population_by_country():
+    ts = toy_run(Path(tempfile.mkdtemp(prefix="hom")), 6, dict(OFF, baseline_rate=12.0, deterministic=True))
+    # 12 per 100,000 a year in 1,200,000 people = 144 a year, 12 a month; XE has no population
+    assert ts.homicides_XW.tolist() == pytest.approx([12.0] * 6)
+    assert "population_XW" in ts and "population_XE" not in ts
+    assert (ts.homicides_XE == 0).all()
+
+
+def test_the_independent_arms_flow_ships_its_yearly_volume_month_by_month():
+    ts = toy_run(Path(tempfile.mkdtemp(prefix="hom")), 4, dict(OFF), dict(independent_per_year=1200.0))
+    assert ts.arms_shipped.tolist() == pytest.approx([100.0, 200.0, 300.0, 400.0])
+
+
+def without(d, key):
+    return {k: without(v, key) for k, v in d.items() if k != key} if isinstance(d, dict) else d
+
+
+@pytest.mark.parametrize("name,seed,steps", GOLDEN)
+def test_todays_numbers_and_violence_are_unchanged(name, seed, steps):
+    """Every golden number, violence by country included, is as before homicides existed:
+    they draw from their own stream (the golden files gain `homicide_rate` when refreshed)."""
+    stored = json.loads(golden_path(name).read_text())["summary"]
+    now = json.loads(json.dumps(without(golden_summary(name, seed, steps), "homicide_rate")))
+    assert now == without(stored, "homicide_rate")
