@@ -241,7 +241,8 @@ JURISDICTION_DEFAULTS = dict(
     trafficking_law=0.0, arms_control=0.0,
     land_interdiction=1.0, maritime_interdiction=1.0, air_interdiction=0.0,   # neutral: today's detection
 )
-LEVERS = tuple(JURISDICTION_DEFAULTS) + ("us_demand",)
+LEVERS = tuple(JURISDICTION_DEFAULTS) + ("us_demand", "kingpin_removal")
+EVENT_LEVERS = ("kingpin_removal",)     # happen once at their start month; not a level in force
 
 
 def lever_bounds(lever: str) -> tuple[float, float]:
@@ -294,6 +295,62 @@ class Violence(Strict):
                     doc="extortion and turf violence in gang territory")
 
 
+KINGPIN_SOURCE = ("Lindo & Padilla-Romo, J. Public Economics 2018: after a kingpin's capture homicides rise "
+                  "about 80% in the municipality for 12 months and about 30% in neighbouring municipalities "
+                  "of the same cartel for 6")
+SPLIT_SOURCE = ("modelling assumption; Mexico: four dominant organisations in 2006 (CRS R41576, Beittel) and many "
+                "more, mostly splinters, by 2010-12 (Guerrero-Gutiérrez 2011 counts 6 in 2006, 16 in 2010)")
+
+
+class Organisations(Strict):
+    """Kingpin removal and the successors it leaves (§7.6). Neutral unless a policy row
+    `lever = "kingpin_removal"` names an organisation."""
+
+    split_probability: float = P(0.7, unit="probability", ge=0, le=1, source=SPLIT_SOURCE,
+                                 doc="chance an organisation whose leadership is removed splits")
+    successors: int = P(2, unit="organisations", ge=1, le=20, source=SPLIT_SOURCE,
+                        doc="successor organisations a split leaves beside the parent")
+    successor_share: float = P(0.5, unit="share of shipments", gt=0, lt=1, source="modelling assumption",
+                               doc="share of the parent's shipments (and supply lines) the successors take, "
+                                   "split equally")
+    shock_plaza: float = P(0.8, unit="x homicides (excess)", ge=0, le=100, source=KINGPIN_SOURCE,
+                           doc="excess homicide rate in the removal's plazas (model.kingpin_shock)")
+    shock_plaza_months: int = P(12, unit="months", ge=0, le=1200, source=KINGPIN_SOURCE,
+                                doc="months the plaza shock lasts")
+    shock_neighbour: float = P(0.3, unit="x homicides (excess)", ge=0, le=100, source=KINGPIN_SOURCE,
+                               doc="excess homicide rate in the same organisation's neighbouring plazas")
+    shock_neighbour_months: int = P(6, unit="months", ge=0, le=1200, source=KINGPIN_SOURCE,
+                                    doc="months the neighbouring shock lasts")
+    neighbour_km: float = P(150, unit="km", ge=0, le=5000, source="modelling assumption (a few municipalities)",
+                            doc="reach of 'neighbouring' plazas around the removal's plazas")
+    plaza_level: float = P(0.1, unit="plaza field (0-1)", gt=0, le=1, source="modelling assumption",
+                           doc="plaza field above which a cell counts as the organisation's plaza")
+
+
+ALLIANCE_SOURCE = ("CSIS 2009 (Trafficking in the Mesoamerican Corridor): Mexican organisations expand into Central "
+                   "America by alliances with local groups or by violence and use Central American gangs as "
+                   "middlemen; the numbers are modelling assumptions")
+
+
+class Alliances(Strict):
+    """Alliances between cartels and local gangs and the turf wars when they break (§7.6).
+    Off by default: every gang charges every cartel its own fee, as before issue 14."""
+
+    enabled: bool = Field(False, description="gangs ally with the cartel whose flow crosses their territory persistently")
+    form_months: int = P(6, unit="months", ge=1, le=1200, source=ALLIANCE_SOURCE,
+                         doc="consecutive months a cartel's cocaine crosses a gang's territory before they ally")
+    ally_fee_factor: float = P(0.0, unit="x fee_per_km", ge=0, le=100, source=ALLIANCE_SOURCE,
+                               doc="transit fee an allied gang charges its ally (0: none; protection in kind)")
+    rival_fee_factor: float = P(2.0, unit="x fee_per_km", ge=0, le=100, source=ALLIANCE_SOURCE,
+                                doc="transit fee an allied gang charges its ally's rivals")
+    break_months: int = P(3, unit="months", ge=1, le=1200, source=ALLIANCE_SOURCE,
+                          doc="months without the ally's flow (it stops paying) before the alliance breaks")
+    turf_war_months: int = P(6, unit="months", ge=0, le=1200, source=ALLIANCE_SOURCE,
+                             doc="months of turf war in the gang's territory after an alliance breaks")
+    turf_war_contest: float = P(1.0, unit="contests/cell", ge=0, le=100, source=ALLIANCE_SOURCE,
+                                doc="extra contests (x violence.contest) per territory cell during a turf war")
+
+
 class Output(Strict):
     window: int = P(12, unit="months", ge=1, le=1200, doc="length of a time window in cells output")
 
@@ -304,13 +361,27 @@ class PolicyLever(Strict):
                               description="jurisdiction codes; empty only for us_demand")
     start: int = P(0, unit="month", ge=0, le=1200)
     end: int | None = P(None, unit="month", ge=1, le=1200, doc="exclusive; empty = until the end")
-    value: float | bool | Strategy = Field(description="new value (or factor with operation = multiply)")
+    value: float | bool | Strategy | None = Field(None, description="new value (or factor with operation = "
+                                                                    "multiply); none for kingpin_removal")
     operation: Literal["set", "multiply"] = "set"
+    organisation: str | None = Field(None, description="kingpin_removal: the organisation whose leadership is "
+                                                       "removed (a cartel's name, or a successor's 'Name/k')")
 
     @model_validator(mode="after")
     def _check(self):
         if self.end is not None and self.end <= self.start:
             raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+        if self.lever == "kingpin_removal":
+            if not self.organisation or not self.target:
+                raise ValueError("kingpin_removal needs an organisation and target jurisdictions (where the "
+                                 "leadership is removed)")
+            if self.value is not None or self.end is not None or self.operation != "set":
+                raise ValueError("kingpin_removal is an event at its start month: no value, end or operation")
+            return self
+        if self.organisation is not None:
+            raise ValueError(f"organisation applies only to kingpin_removal, not '{self.lever}'")
+        if self.value is None:
+            raise ValueError(f"lever '{self.lever}' needs a value")
         if self.lever == "us_demand":
             if isinstance(self.value, (bool, str)):
                 raise ValueError("us_demand takes a number")
@@ -346,8 +417,19 @@ class Scenario(Strict):
     jurisdictions: dict[str, JurisdictionPolicy] = Field(default_factory=dict)
     migrants: Migrants = Migrants()
     violence: Violence = Violence()
+    organisations: Organisations = Organisations()
+    alliances: Alliances = Alliances()
     output: Output = Output()
     policy: list[PolicyLever] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check_organisations(self):
+        names = {c.name for c in self.cartel}
+        for i, p in enumerate(self.policy):
+            if p.organisation is not None and p.organisation.split("/")[0] not in names:
+                raise ValueError(f"policy[{i}].organisation '{p.organisation}' is not a cartel "
+                                 f"(one of {sorted(names)}, or a successor 'Name/k')")
+        return self
 
     # set by load_scenario; not part of the file
     path: Annotated[Path | None, Field(exclude=True)] = None
