@@ -69,11 +69,12 @@ class Organisations:
                          "successors": names, "plaza_cells": int(hit.sum())})
 
     def split(self, parent: Cartel) -> Cartel:
-        """A successor: the parent's supply lines and knowledge, a share of its shipments, and
-        a claim on its plazas (a copy of its plaza field: where they meet, they contest)."""
+        """A successor: a share of the parent's sources, ports and shipments, its knowledge
+        (learned risk), and a claim on its plazas (a copy of its plaza field: where their
+        flows meet, they contest)."""
         m, o = self.model, self.cfg
         parent.successors_made += 1
-        c = Cartel(m, len(m.cartels), parent.spec, parent.sources.copy(), parent.ports.copy())
+        c = Cartel(m, len(m.cartels), parent.spec, self._share(parent.sources), self._share(parent.ports))
         c.name = f"{parent.name}/{parent.successors_made}"
         c.weight = parent.weight * o.successor_share / o.successors
         c.learned_risk = parent.learned_risk.copy()
@@ -81,3 +82,9 @@ class Organisations:
         m.cartels.append(c)
         m.step_flow_by_cartel = np.vstack([m.step_flow_by_cartel, np.zeros(m.graph.n)])
         return c
+
+    def _share(self, nodes: np.ndarray) -> np.ndarray:
+        """A successor's share of the parent's departure points or ports: `successor_share`
+        of them (at least one), drawn from the model's generator."""
+        k = max(1, int(round(len(nodes) * self.cfg.successor_share)))
+        return np.sort(self.model.rng.choice(nodes, size=k, replace=False))

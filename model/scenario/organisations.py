@@ -23,8 +23,8 @@ class Organisations(Strict):
     successors: int = P(2, unit="organisations", ge=1, le=20, source=SPLIT_SOURCE,
                         doc="successor organisations a split leaves beside the parent")
     successor_share: float = P(0.5, unit="share of shipments", gt=0, lt=1, source="modelling assumption",
-                               doc="share of the parent's shipments (and supply lines) the successors take, "
-                                   "split equally")
+                               doc="share of the parent's shipments the successors take, split equally; each "
+                                   "also takes this share of its sources and of its ports (at least one)")
     shock_plaza: float = P(0.8, unit="x homicides (excess)", ge=0, le=100, source=KINGPIN_SOURCE,
                            doc="excess homicide rate in the removal's plazas (model.kingpin_shock)")
     shock_plaza_months: int = P(12, unit="months", ge=0, le=1200, source=KINGPIN_SOURCE,
