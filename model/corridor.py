@@ -19,16 +19,18 @@ import numpy as np
 from mesa.discrete_space import OrthogonalMooreGrid
 
 from model.agents import Cartel, Gang, Migrant, MigrantState
+from model.agents.alliances import Alliances
 from model.agents.cartel import learn_all, perceived_risk, plan_all, ship_arms
 from model.agents.enforcement import Enforcement
 from model.agents.gang import Wildlife, settle_gangs, territory_fields
 from model.agents.migrant import Migration, compose  # noqa: F401  (compose: tests import it here)
+from model.agents.organisations import Organisations
 from model.flows import DELIVERED, Commodity, Ledger
 from model.homicides import HomicideModel, arms_by_country, population_for
 from model.metrics import Recorder
 from model.policy import PolicySchedule, Settings
 from model.scenario import Scenario
-from model.violence import contested_cells, violence_month
+from model.violence import contested, violence_month
 from model.world import grid
 from model.world.geography import CorridorMap
 from model.world.routing import Mode, Router, RoutingGraph
@@ -100,6 +102,8 @@ class CorridorModel(mesa.Model):
                 c.plaza[cmap.mask(code).ravel()] = 1.0
         self.gangs = [Gang(self, i, spec, _home(cmap, spec.home)) for i, spec in enumerate(scenario.gang)]
         self.wildlife = Wildlife(self.gangs, cmap, g, self.router, self.cost_per_km)
+        self.organisations = Organisations(self)      # kingpin removals; successors join self.cartels
+        self.alliances = Alliances(self)
         self.migration = Migration(self, cmap, g, self.router, scenario.migrants)
         # what this month's phases leave for the next ones (and for queries before a step)
         self.step_flow = np.zeros((len(Commodity), g.n))
@@ -122,6 +126,7 @@ class CorridorModel(mesa.Model):
         """One month, in the order events happen."""
         t, now = self._clock, self.steps - 1
         t("policy", self._apply_settings, now)
+        t("organisations", self._organisations_phase, now)
         if now and now % self.config.migrants.smuggler_replan_months == 0:
             t("migrants", self._migrant_routes)  # smugglers follow gang territory as it changes
         t("enforcement", self.enforcement.month, self.level("corruption"))
@@ -132,9 +137,11 @@ class CorridorModel(mesa.Model):
         t("migrants", self.migration.month, self.node_levels, self.coverage_all.ravel(),
           self.gang_strength.ravel(), self.rng, self._migrant_territory())
         cocaine = self.step_flow[Commodity.COCAINE].reshape(self.cmap.shape)
+        war = self.alliances.turf_war if self.config.alliances.enabled else None
         violence = t("violence", violence_month, self.config.violence, self.rng, self.step_flow_by_cartel,
-                     cocaine, self.step_seizures, self.gang_strength)
+                     cocaine, self.step_seizures, self.gang_strength, war)
         t("homicides", self._homicide_phase, events, now)
+        t("organisations", self.alliances.update, now, self.step_flow_by_cartel)
         t("gangs", settle_gangs, self.gangs, cocaine, self.coverage)
         t("data collection", self.recorder.collect, events, violence)
         self._write_layers(cocaine, violence)
@@ -157,6 +164,10 @@ class CorridorModel(mesa.Model):
         self.enforcement.apply(s)
         self._migrant_routes()
 
+    def _organisations_phase(self, now: int) -> None:
+        self.organisations.month(now)
+        self.alliances.month(now)
+
     def _migrant_routes(self) -> None:
         self.migration.routes(self.node_levels["migration_enforcement"], self.gang_strength.ravel() > 0,
                               self.settings.key)
@@ -175,7 +186,7 @@ class CorridorModel(mesa.Model):
         seen = r.enforcement_awareness * self.known_hazard()
         air = self.known_air_hazard()
         air_seen = r.enforcement_awareness * air if air.any() else None
-        plan_all(self.cartels, seen, self.gang_fee_per_km, r.rival_plaza_fee, air_seen)
+        plan_all(self.cartels, seen, self.alliances.fees(self.gang_fee_per_km), r.rival_plaza_fee, air_seen)
         for c in self.cartels:
             c.issue(self.settings.us_demand, self.rng, self.ledger, self.graph)
         ship_arms(self.cartels, self.config.arms.independent_per_year / 12.0, self.ledger, self.graph)
@@ -231,8 +242,8 @@ class CorridorModel(mesa.Model):
         y, m = map(int, self.config.scenario.start_month.split("-"))
         year = y + (m - 1 + now + 0.5) / 12.0          # mid-month, as a fractional year
         self.step_homicides, self.step_population = self.homicides.month(
-            year, contested_cells(self.step_flow_by_cartel, self.cmap.shape), self.gang_strength,
-            self.coverage_all)
+            year, contested(self.step_flow_by_cartel, self.cmap.shape), self.gang_strength,
+            self.coverage_all, self.organisations.kingpin_shock)
 
     def _write_layers(self, cocaine: np.ndarray, violence: np.ndarray) -> None:
         """This month's grid state, as property layers for the dashboard and Mesa's tools."""
@@ -244,6 +255,12 @@ class CorridorModel(mesa.Model):
         L.perceived_risk.data[:] = perceived_risk(self.cartels).reshape(self.cmap.shape)
 
     # ----- views and queries ---------------------------------------------------------
+    @property
+    def kingpin_shock(self) -> np.ndarray:
+        """Excess homicide rate per cell [x, y] this month from kingpin removals (0 = none):
+        a homicide rate h becomes h x (1 + kingpin_shock). See Organisations."""
+        return self.organisations.kingpin_shock
+
     @property
     def coverage(self) -> np.ndarray:
         """Units not bribed this month covering each cell [x, y] (what interdicts loads)."""

@@ -114,8 +114,9 @@ class HomicideModel:
         return np.maximum(rise, 0.0)
 
     def expected(self, year: float, contested: np.ndarray, gang_strength: np.ndarray,
-                 coverage: np.ndarray) -> np.ndarray:
-        """Expected homicides per cell [x, y] this month (land cells only)."""
+                 coverage: np.ndarray, kingpin_shock: np.ndarray | None = None) -> np.ndarray:
+        """Expected homicides per cell [x, y] this month (land cells only); `kingpin_shock`
+        is the excess rate after leadership removals this month (model/agents/organisations.py)."""
         h = self.h
         pop = self.pop(year)
         per_month = pop / PER / 12.0
@@ -124,14 +125,16 @@ class HomicideModel:
         crack = (h.crackdown * self.crackdown_rise(coverage) * per_month * spread)[self.country]
         local = h.contest * contested + h.gang * gang_strength
         lam = (base + self.arms_multiplier(pop)[self.country] * (crack + local)) * (1.0 + self.shock)
+        if kingpin_shock is not None:
+            lam = lam * (1.0 + kingpin_shock)
         self.shock *= 1.0 - h.shock_decay
         return np.where(self.land, lam, 0.0)
 
     def month(self, year: float, contested: np.ndarray, gang_strength: np.ndarray,
-              coverage: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+              coverage: np.ndarray, kingpin_shock: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Homicides per country index this month (drawn, or expected when deterministic),
         and the population per country index they are a share of."""
-        lam = self.expected(year, contested, gang_strength, coverage)
+        lam = self.expected(year, contested, gang_strength, coverage, kingpin_shock)
         by_country = np.bincount(self.country.ravel(), weights=lam.ravel(), minlength=len(self.codes))
         if not self.h.deterministic:
             by_country = self.rng.poisson(by_country).astype(float)

@@ -46,7 +46,7 @@ class LoadBook:
         owner = c["owner"].astype(np.int64)
         outcome = c["outcome"].astype(np.int64)
         seized = outcome != 0
-        names = np.array([cart.spec.name for cart in model.cartels] + [g.spec.name for g in model.gangs], object)
+        names = np.array([cart.name for cart in model.cartels] + [g.spec.name for g in model.gangs], object)
         # owner: cartel index, or -1 - gang index (wildlife)
         org = names[np.where(owner >= 0, owner, len(model.cartels) - 1 - owner)] if n else np.zeros(0, object)
         jur = np.array(cm.jurisdiction_codes, dtype=object)[cm.jur[x, y]] if n else np.zeros(0, object)

@@ -94,6 +94,9 @@ class Recorder:
         row["enforcement_units"] = len(units)
         row["bribed_units"] = sum(1 for u in units if u.bribed)
         row["gang_strength"] = float(sum(g.strength for g in m.gangs))
+        row["organisations"] = len(m.cartels)        # grows when a kingpin removal splits one
+        row["alliances"] = m.alliances.count
+        row["kingpin_shock_cells"] = int((m.kingpin_shock > 0).sum())
         self.rows.append(row)
         shape = cm.shape
         self.cell_flow.append(flow.reshape(shape).astype(np.float32))
@@ -264,6 +267,9 @@ def summarize(ts: pd.DataFrame, cells: dict, window: tuple[int, int], people: in
     }
     out |= mode_vector_summary(w)
     out["migrants_by_country"] = migrants_by_country(ts)
+    if "organisations" in ts.columns:       # runs saved before issue 14 have no such column
+        org = ts.organisations
+        out["organisations"] = {"start": int(org.iloc[0]), "end": int(org.iloc[-1]), "max": int(org.max())}
     if people is not None:
         out["people_per_agent"] = people
     return out

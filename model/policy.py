@@ -14,6 +14,7 @@ import numpy as np
 
 from model.world.geography import INTL, CorridorMap
 from model.scenario import JURISDICTION_DEFAULTS, Scenario, Strategy, lever_bounds
+from model.scenario.schema import EVENT_LEVERS
 
 UNIT_LEVERS = {"enforcement_units": "land", "naval_units": "sea"}
 NUMERIC_LEVERS = ("corruption", "victim_services", "wildlife_training", "migration_enforcement",
@@ -73,8 +74,9 @@ class PolicySchedule:
                          if c == code or cm.jurisdiction_country[i] == code], dtype=int)
 
     def active(self, month: int) -> tuple[int, ...]:
+        """Rows whose levels are in force; events (kingpin removal) are the model's, not levels."""
         return tuple(i for i, p in enumerate(self.sc.policy)
-                     if p.start <= month and (p.end is None or month < p.end))
+                     if p.lever not in EVENT_LEVERS and p.start <= month and (p.end is None or month < p.end))
 
     def at(self, month: int) -> Settings:
         key = self.active(month)

@@ -38,6 +38,8 @@ class Cartel(mesa.Agent):
         self.route_p = np.zeros(0)
         self.owed = 0.0                   # shipments accrued but not yet whole
         self.shipped = 0.0                # t of cocaine issued this month (for the loss share)
+        self.weight = 1.0                 # share of the spec's shipments it sends (< 1 after a split)
+        self.successors_made = 0          # successors it has left (they are named Name/k)
         self.portfolio = Portfolio(model.config.portfolio, model.graph)
 
     def learn(self, seizure_nodes: list[int], decay: float, seizure_risk: float) -> None:
@@ -87,7 +89,7 @@ class Cartel(mesa.Agent):
         """Ship this month's whole shipments (`shipments_per_step` x demand, the fraction
         carried over) on routes drawn by their probability, with arms on the way back."""
         sp = self.spec
-        self.owed += sp.shipments_per_step * demand
+        self.owed += sp.shipments_per_step * demand * self.weight
         n = int(self.owed)
         self.owed -= n
         self.shipped = 0.0
@@ -126,15 +128,16 @@ def risk_premium(risk: np.ndarray, p) -> np.ndarray:
     return np.clip((risk / p.risk_threshold) ** 2, 1.0, p.max_premium)
 
 
-def plan_all(cartels: list[Cartel], seen: np.ndarray, gang_fee: np.ndarray, rival_plaza_fee: float,
-             air_seen: np.ndarray | None = None) -> None:
+def plan_all(cartels: list[Cartel], seen: np.ndarray, gang_fee: np.ndarray | list[np.ndarray],
+             rival_plaza_fee: float, air_seen: np.ndarray | None = None) -> None:
     """Every cartel re-plans on `seen` (the hazard it gauges), `air_seen` (what it gauges of
-    air interdiction, for flights) and the fees on its way: gangs' and, where a rival holds
-    the plaza, the rival's."""
+    air interdiction, for flights) and the fees on its way: gangs' (one array for all, or
+    one per cartel where alliances set them) and, where a rival holds the plaza, the rival's."""
     all_plaza = sum(c.plaza for c in cartels)
     for c in cartels:
         rival = rival_plaza_fee * np.clip(all_plaza - c.plaza, 0, 1)
-        c.plan(seen, gang_fee + rival, air_seen)
+        fee = gang_fee[c.index] if isinstance(gang_fee, list) else gang_fee
+        c.plan(seen, fee + rival, air_seen)
 
 
 def perceived_risk(cartels: list[Cartel]) -> np.ndarray:

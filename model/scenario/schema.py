@@ -13,21 +13,13 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-
-def P(default=..., *, unit: str, ge=None, le=None, gt=None, lt=None, source: str | None = None,
-      doc: str = ""):
-    """A parameter with bounds, a unit and (optionally) a real-world source."""
-    extra = {"unit": unit}
-    if source:
-        extra["source"] = source
-    return Field(default, ge=ge, le=le, gt=gt, lt=lt, description=doc, json_schema_extra=extra)
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+from model.scenario.fields import P, Strict
+from model.scenario.homicides import Arms, Homicides
+from model.scenario.organisations import Alliances, Organisations
+from model.scenario.portfolio import Portfolio
 
 
 class Strategy(StrEnum):
@@ -103,49 +95,6 @@ class Routing(Strict):
                           doc="share of a cartel's plaza field renewed from this month's flow")
     wildlife_replan_months: int = P(12, unit="months", ge=1, le=1200, source="modelling assumption",
                                     doc="months between wildlife traders' route plans (also re-planned on policy change)")
-
-
-class Portfolio(Strict):
-    """Distinct alternative routes a cartel keeps beyond its least-cost route per port (§7.5).
-
-    Off by default: then a cartel has one route per port of entry, as before issue 13.
-    """
-
-    enabled: bool = Field(False, description="keep a portfolio of distinct routes; "
-                                             "off = one least-cost route per port of entry")
-    max_routes: int = P(8, unit="routes", ge=0, le=100, source="modelling assumption",
-                        doc="most alternative routes a cartel keeps beyond one per port")
-    min_routes: int = P(2, unit="routes", ge=0, le=100, source="modelling assumption",
-                        doc="alternatives a cartel keeps even when quiet (it fills up to this)")
-    penalty: float = P(2.0, unit="x", ge=1, le=1000,
-                       source="Akgün, Erkut & Batta, EJOR 2000 (iterative penalty method); the factor is a modelling assumption",
-                       doc="multiplier on the weights of edges already used, before the next search")
-    max_overlap: float = P(0.5, unit="shared km / km", gt=0, le=1, source="modelling assumption",
-                           doc="a new route is kept only if it shares less than this with every kept route")
-    stretch: float = P(1.5, unit="x best cost", ge=1, le=100, source="modelling assumption",
-                       doc="a new route is kept only if its true cost is within this factor of the best")
-    loss_tolerance: float = P(0.3, unit="seized / shipped", ge=0, le=1,
-                              source="NarcoLogic (Magliocca et al., PNAS 2019): expand when losses exceed a "
-                                     "tolerance; 0.3 (just above the baseline's 25%) a modelling assumption",
-                              doc="share of its shipments seized over the window above which a cartel expands")
-    loss_window: int = P(6, unit="months", ge=1, le=120, source="modelling assumption",
-                         doc="months of shipments and seizures the loss share is taken over")
-    expand_routes: int = P(1, unit="routes/month", ge=0, le=100, source="modelling assumption",
-                           doc="new routes sought in a month whose loss share is above tolerance")
-    quiet_months: int = P(6, unit="months", ge=1, le=1200, source="modelling assumption",
-                          doc="months below tolerance after which the costliest alternatives are dropped")
-    consolidate_routes: int = P(1, unit="routes", ge=0, le=100, source="modelling assumption",
-                                doc="alternatives dropped after each quiet spell (never below min_routes)")
-    max_searches: int = P(4, unit="searches/month", ge=0, le=100, source="modelling assumption",
-                          doc="penalised searches a cartel may run in a month (bounds the step's cost)")
-    retry_months: int = P(6, unit="months", ge=1, le=1200, source="modelling assumption",
-                          doc="months before a search that found no acceptable route is tried again")
-
-    @model_validator(mode="after")
-    def _check(self):
-        if self.min_routes > self.max_routes:
-            raise ValueError(f"min_routes ({self.min_routes}) must not exceed max_routes ({self.max_routes})")
-        return self
 
 
 class Detection(Strict):
@@ -241,7 +190,8 @@ JURISDICTION_DEFAULTS = dict(
     trafficking_law=0.0, arms_control=0.0,
     land_interdiction=1.0, maritime_interdiction=1.0, air_interdiction=0.0,   # neutral: today's detection
 )
-LEVERS = tuple(JURISDICTION_DEFAULTS) + ("us_demand",)
+LEVERS = tuple(JURISDICTION_DEFAULTS) + ("us_demand", "kingpin_removal")
+EVENT_LEVERS = ("kingpin_removal",)     # happen once at their start month; not a level in force
 
 
 def lever_bounds(lever: str) -> tuple[float, float]:
@@ -327,57 +277,6 @@ class Violence(Strict):
                     doc="extortion and turf violence in gang territory")
 
 
-ARMS_GAO = ("GAO-21-322 (2021): about 70% of firearms recovered and traced in Mexico in 2014-18 came from "
-            "the US; Mexico estimates about 200,000 smuggled a year")
-
-
-class Arms(Strict):
-    """Firearms moved south and the stock they build per country (§7.11)."""
-
-    independent_per_year: float = P(0.0, unit="firearms/year", ge=0, le=1e7, source=ARMS_GAO,
-                                    doc="firearms shipped south each year on top of cartel[].arms_per_tonne, "
-                                        "split among cartels by their cocaine shipped (0 = off; GAO's ~200,000)")
-    depreciation: float = P(0.01, unit="1/month", ge=0, le=1, source="modelling assumption",
-                            doc="share of the trafficked firearms stock lost each month (seized later, "
-                                "broken, moved on)")
-    legacy_per_100k: float = P(10000.0, unit="firearms/100,000 people", gt=0, le=1e6,
-                               source="modelling assumption (10 per 100 people)",
-                               doc="firearms already held before the run; the stock the flow is added to")
-
-
-class Homicides(Strict):
-    """Homicides per country and month, and rates per 100,000 a year (§7.11).
-
-    Drawn from a random stream of their own, so they change no other number of a run.
-    """
-
-    population_file: str = Field("", description="population data (TOML), relative to the scenario file; "
-                                                  "empty = the shipped scenarios/data/population.toml")
-    baseline_rate: float = P(5.0, unit="homicides/100,000·year", ge=0, le=500,
-                             source="modelling assumption (about the US rate, 5.5 in 2004, FBI UCR)",
-                             doc="homicides not due to trafficking, where baseline_by_country names none")
-    baseline_by_country: dict[str, float] = Field(
-        default_factory=dict, description="baseline_rate per country code (homicides/100,000·year)")
-    contest: float = P(1.0, unit="homicides/(cell·month·extra organisation)", ge=0, le=1e4,
-                       source="modelling assumption; direction: Dell, AER 2015",
-                       doc="homicides where more than one organisation's cocaine passes (contested plazas)")
-    gang: float = P(0.5, unit="homicides/(strength·cell·month)", ge=0, le=1e4,
-                    source="modelling assumption; CSIS 2009 (maras' extortion and turf violence)",
-                    doc="homicides in gang territory, whether or not cocaine passes")
-    crackdown: float = P(10.0, unit="homicides/100,000·year per unit relative rise", ge=0, le=1e4,
-                         source="modelling assumption; direction: Mexico's rate ~8 (2007) to ~22-24 "
-                                "(2010-11) after the crackdown (INEGI)",
-                         doc="homicides per relative rise of a country's enforcement coverage above its moving baseline")
-    crackdown_memory: float = P(0.05, unit="1/month", gt=0, le=1, source="modelling assumption",
-                                doc="share of the gap to this month's coverage the moving baseline closes each month")
-    shock_decay: float = P(1 / 12, unit="1/month", ge=0, le=1,
-                           source="modelling assumption; Lindo & Padilla-Romo 2018: effects over 12 months",
-                           doc="share of a cell's homicide shock (e.g. after a kingpin's removal) lost each month")
-    arms_elasticity: float = P(0.3, unit="-", ge=0, le=5,
-                               source="modelling assumption; direction: Dube, Dube & García-Ponce, APSR 2013",
-                               doc="trafficking homicides scale as (firearms stock / legacy stock)^elasticity")
-    deterministic: bool = Field(False, description="record expected homicides instead of Poisson draws (tests)")
-
 
 class Output(Strict):
     window: int = P(12, unit="months", ge=1, le=1200, doc="length of a time window in cells output")
@@ -389,13 +288,27 @@ class PolicyLever(Strict):
                               description="jurisdiction codes; empty only for us_demand")
     start: int = P(0, unit="month", ge=0, le=1200)
     end: int | None = P(None, unit="month", ge=1, le=1200, doc="exclusive; empty = until the end")
-    value: float | bool | Strategy = Field(description="new value (or factor with operation = multiply)")
+    value: float | bool | Strategy | None = Field(None, description="new value (or factor with operation = "
+                                                                    "multiply); none for kingpin_removal")
     operation: Literal["set", "multiply"] = "set"
+    organisation: str | None = Field(None, description="kingpin_removal: the organisation whose leadership is "
+                                                       "removed (a cartel's name, or a successor's 'Name/k')")
 
     @model_validator(mode="after")
     def _check(self):
         if self.end is not None and self.end <= self.start:
             raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+        if self.lever == "kingpin_removal":
+            if not self.organisation or not self.target:
+                raise ValueError("kingpin_removal needs an organisation and target jurisdictions (where the "
+                                 "leadership is removed)")
+            if self.value is not None or self.end is not None or self.operation != "set":
+                raise ValueError("kingpin_removal is an event at its start month: no value, end or operation")
+            return self
+        if self.organisation is not None:
+            raise ValueError(f"organisation applies only to kingpin_removal, not '{self.lever}'")
+        if self.value is None:
+            raise ValueError(f"lever '{self.lever}' needs a value")
         if self.lever == "us_demand":
             if isinstance(self.value, (bool, str)):
                 raise ValueError("us_demand takes a number")
@@ -433,8 +346,19 @@ class Scenario(Strict):
     violence: Violence = Violence()
     homicides: Homicides = Homicides()
     arms: Arms = Arms()
+    organisations: Organisations = Organisations()
+    alliances: Alliances = Alliances()
     output: Output = Output()
     policy: list[PolicyLever] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check_organisations(self):
+        names = {c.name for c in self.cartel}
+        for i, p in enumerate(self.policy):
+            if p.organisation is not None and p.organisation.split("/")[0] not in names:
+                raise ValueError(f"policy[{i}].organisation '{p.organisation}' is not a cartel "
+                                 f"(one of {sorted(names)}, or a successor 'Name/k')")
+        return self
 
     # set by load_scenario; not part of the file
     path: Annotated[Path | None, Field(exclude=True)] = None

@@ -1,0 +1,59 @@
+"""Schema sections for violence as homicides and for arms (issue 14): what drives homicides
+per country and how trafficked firearms build a stock. Every number a P(...) with unit and source."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from model.scenario.fields import P, Strict
+
+ARMS_GAO = ("GAO-21-322 (2021): about 70% of firearms recovered and traced in Mexico in 2014-18 came from "
+            "the US; Mexico estimates about 200,000 smuggled a year")
+
+
+class Arms(Strict):
+    """Firearms moved south and the stock they build per country (§7.11)."""
+
+    independent_per_year: float = P(0.0, unit="firearms/year", ge=0, le=1e7, source=ARMS_GAO,
+                                    doc="firearms shipped south each year on top of cartel[].arms_per_tonne, "
+                                        "split among cartels by their cocaine shipped (0 = off; GAO's ~200,000)")
+    depreciation: float = P(0.01, unit="1/month", ge=0, le=1, source="modelling assumption",
+                            doc="share of the trafficked firearms stock lost each month (seized later, "
+                                "broken, moved on)")
+    legacy_per_100k: float = P(10000.0, unit="firearms/100,000 people", gt=0, le=1e6,
+                               source="modelling assumption (10 per 100 people)",
+                               doc="firearms already held before the run; the stock the flow is added to")
+
+
+class Homicides(Strict):
+    """Homicides per country and month, and rates per 100,000 a year (§7.11).
+
+    Drawn from a random stream of their own, so they change no other number of a run.
+    """
+
+    population_file: str = Field("", description="population data (TOML), relative to the scenario file; "
+                                                  "empty = the shipped scenarios/data/population.toml")
+    baseline_rate: float = P(5.0, unit="homicides/100,000·year", ge=0, le=500,
+                             source="modelling assumption (about the US rate, 5.5 in 2004, FBI UCR)",
+                             doc="homicides not due to trafficking, where baseline_by_country names none")
+    baseline_by_country: dict[str, float] = Field(
+        default_factory=dict, description="baseline_rate per country code (homicides/100,000·year)")
+    contest: float = P(1.0, unit="homicides/(cell·month·extra organisation)", ge=0, le=1e4,
+                       source="modelling assumption; direction: Dell, AER 2015",
+                       doc="homicides where more than one organisation's cocaine passes (contested plazas)")
+    gang: float = P(0.5, unit="homicides/(strength·cell·month)", ge=0, le=1e4,
+                    source="modelling assumption; CSIS 2009 (maras' extortion and turf violence)",
+                    doc="homicides in gang territory, whether or not cocaine passes")
+    crackdown: float = P(10.0, unit="homicides/100,000·year per unit relative rise", ge=0, le=1e4,
+                         source="modelling assumption; direction: Mexico's rate ~8 (2007) to ~22-24 "
+                                "(2010-11) after the crackdown (INEGI)",
+                         doc="homicides per relative rise of a country's enforcement coverage above its moving baseline")
+    crackdown_memory: float = P(0.05, unit="1/month", gt=0, le=1, source="modelling assumption",
+                                doc="share of the gap to this month's coverage the moving baseline closes each month")
+    shock_decay: float = P(1 / 12, unit="1/month", ge=0, le=1,
+                           source="modelling assumption; Lindo & Padilla-Romo 2018: effects over 12 months",
+                           doc="share of a cell's homicide shock (e.g. after a kingpin's removal) lost each month")
+    arms_elasticity: float = P(0.3, unit="-", ge=0, le=5,
+                               source="modelling assumption; direction: Dube, Dube & García-Ponce, APSR 2013",
+                               doc="trafficking homicides scale as (firearms stock / legacy stock)^elasticity")
+    deterministic: bool = Field(False, description="record expected homicides instead of Poisson draws (tests)")
