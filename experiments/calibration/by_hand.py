@@ -21,7 +21,6 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from model.corridor import CorridorModel  # noqa: E402
-from model.flows import Commodity  # noqa: E402
 from model.runs.seeds import replication_seeds  # noqa: E402
 from model.scenario import load_scenario  # noqa: E402
 
