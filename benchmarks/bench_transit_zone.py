@@ -2,7 +2,8 @@
 
     python benchmarks/bench_transit_zone.py [--months 24]
 
-Steps the baseline on scenarios/maps/corridor.toml and transit_zone.toml on the new map side
+Steps the pre-issue-13 baseline (benchmarks/baseline_old_map.toml, on corridor.toml) and today's
+baseline (transit_zone.toml map, portfolio on) side
 by side (a month of one, then a month of the other, so a machine whose speed drifts cannot
 tilt the ratio), each month followed by floor (a) on its own graph (one least-cost search per
 cartel, as in bench_model.py). Reports time per month, its ratio new/old, and that ratio
@@ -26,7 +27,7 @@ from bench_model import floor_search_once, floor_weights  # noqa: E402
 from model.corridor import CorridorModel  # noqa: E402
 from model.scenario import load_scenario  # noqa: E402
 
-CASES = {"old": ROOT / "scenarios" / "baseline.toml", "new": ROOT / "scenarios" / "transit_zone.toml"}
+CASES = {"old": ROOT / "benchmarks" / "baseline_old_map.toml", "new": ROOT / "scenarios" / "baseline.toml"}
 OUT = ROOT / "benchmarks" / "results" / "transit_zone.json"
 
 

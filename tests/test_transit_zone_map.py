@@ -139,7 +139,7 @@ def test_air_bridge_venezuela_to_honduras_then_north(net):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["transit_zone.toml", "caribbean_squeeze.toml"])
+@pytest.mark.parametrize("name", ["baseline.toml", "caribbean_squeeze.toml"])
 def test_four_months_run_and_conserve(name):
     sc, cmap = load_scenario(SCENARIOS / name)
     m = CorridorModel(sc, cmap, seed=3)
