@@ -80,7 +80,7 @@ BAD_CASES = {
     "wrong type": (lambda t: t.replace("steps = 96", 'steps = "ninety"', 1), "scenario.steps", "integer"),
     "out of range": (lambda t: t.replace("corruption = 0.35\n", "corruption = 1.5\n", 1),
                      "jurisdictions.MX.corruption", "less than or equal to 1"),
-    "missing map": (lambda t: t.replace('map = "maps/corridor.toml"', 'map = "maps/nowhere.toml"', 1),
+    "missing map": (lambda t: t.replace('map = "maps/transit_zone.toml"', 'map = "maps/nowhere.toml"', 1),
                     "scenario.map", "not found"),
     "unknown jurisdiction": (lambda t: t + "\n[jurisdictions.XX]\ncorruption = 0.2\n",
                              "jurisdictions.XX", "unknown jurisdiction"),
@@ -109,8 +109,8 @@ def test_bad_scenario_gets_one_clear_message_and_writes_nothing(tmp_path, case):
 
 
 def test_bad_map_file_is_reported(tmp_path):
-    path = _bad(tmp_path, lambda t: t.replace('map = "maps/corridor.toml"', 'map = "maps/broken.toml"', 1))
-    text = (SCENARIOS / "maps" / "corridor.toml").read_text()
+    path = _bad(tmp_path, lambda t: t.replace('map = "maps/transit_zone.toml"', 'map = "maps/broken.toml"', 1))
+    text = (SCENARIOS / "maps" / "transit_zone.toml").read_text()
     lines = text.split("\n")
     i = next(k for k, line in enumerate(lines) if line.startswith('raster = """')) + 5
     lines[i] = lines[i][:-3]                       # one short row

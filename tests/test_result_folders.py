@@ -170,7 +170,7 @@ def test_scenario_name_must_be_a_plain_slug(tmp_path, name):
         name = str(tmp_path / "abs")
     sc = tmp_path / "bad.toml"
     sc.write_text(f'[scenario]\nname = "{name}"\nextends = "{SCENARIOS / "mexico_crackdown.toml"}"\n'
-                  f'map = "{SCENARIOS / "maps" / "corridor.toml"}"\n')
+                  f'map = "{SCENARIOS / "maps" / "transit_zone.toml"}"\n')
     r = cli("run", sc, *QUICK, cwd=work)
     assert r.returncode == 2 and one_line(r.stderr), r.stderr
     assert "field 'scenario.name'" in r.stderr and "plain name" in r.stderr
