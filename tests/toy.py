@@ -21,6 +21,13 @@ TWO_CORRIDORS = [
 ]
 
 
+
+def map_header(name: str, raster: str, res: float, west: float, south: float) -> str:
+    """The [map] table of a toy map: its raster of rows (north first) from `west`, `south`."""
+    north = south + len(raster.split("\n")) * res
+    return (f'[map]\nname = "{name}"\nresolution_deg = {res}\nwest = {west}\nsouth = {south}\n'
+            f'north = {north}\nsea_symbol = "."\nraster = """\n{raster}\n"""\n')
+
 def write_two_corridors(folder: Path, biodiversity: bool = False) -> Path:
     """Write the toy map; the port of entry sits at the north-west, the source at the south-west
     (and, with `biodiversity`, a biodiversity area on the source, for wildlife)."""
@@ -36,17 +43,7 @@ def write_two_corridors(folder: Path, biodiversity: bool = False) -> Path:
     port = centre(4, 1)
     source = centre(4, height - 1)
     raster = "\n".join(rows)
-    text = f'''[map]
-name = "two corridors"
-resolution_deg = {res}
-west = {west}
-south = {south}
-north = {north}
-sea_symbol = "."
-raster = """
-{raster}
-"""
-
+    text = map_header("two corridors", raster, res, west, south) + f'''
 [[jurisdiction]]
 code = "US"
 name = "Destination"
@@ -174,17 +171,7 @@ def write_three_corridors(folder: Path) -> Path:
     port, source = centre(6, 1), centre(6, len(rows) - 1)
     jurisdictions = [("US", "Destination", "U"), ("XN", "Neutral ends", "n"), ("XA", "Corridor 1", "a"),
                      ("XB", "Corridor 2", "b"), ("XC", "Corridor 3", "c")]
-    text = f'''[map]
-name = "three corridors"
-resolution_deg = {res}
-west = {west}
-south = {south}
-north = {north}
-sea_symbol = "."
-raster = """
-{chr(10).join(rows)}
-"""
-'''
+    text = map_header("three corridors", chr(10).join(rows), res, west, south)
     for code, name, symbol in jurisdictions:
         text += f'''
 [[jurisdiction]]
@@ -221,17 +208,7 @@ def write_regions(folder: Path) -> Path:
     north = south + len(REGIONS) * res
     raster = "\n".join(REGIONS)
     path = Path(folder) / "regions.toml"
-    path.write_text(f'''[map]
-name = "regions"
-resolution_deg = {res}
-west = {west}
-south = {south}
-north = {north}
-sea_symbol = "."
-raster = """
-{raster}
-"""
-
+    path.write_text(map_header("regions", raster, res, west, south) + f'''
 [[jurisdiction]]
 code = "US"
 name = "Destination"
@@ -296,17 +273,7 @@ def write_coast(folder: Path) -> Path:
              ("source", "Source", at(9, 8), ""), ("source", "Coast source", at(6, 9), ""),
              ("airstrip", "Origin strip", at(10, 8), "origin"), ("airstrip", "Landing strip", at(11, 2), ""),
              ("migrant_origin", "Origin", at(9, 8), "")]
-    text = f'''[map]
-name = "coast"
-resolution_deg = {res}
-west = {west}
-south = {south}
-north = {north}
-sea_symbol = "."
-raster = """
-{chr(10).join(rows)}
-"""
-'''
+    text = map_header("coast", chr(10).join(rows), res, west, south)
     for code, name, sym in (("US", "Destination", "U"), ("MX", "Mexico", "m"), ("GT", "Guatemala", "g"),
                             ("CO", "Colombia", "c")):
         text += f'\n[[jurisdiction]]\ncode = "{code}"\nname = "{name}"\ncountry = "{code}"\nsymbol = "{sym}"\n'
@@ -354,17 +321,7 @@ def write_modes(folder: Path) -> Path:
                 ("source", "Source E", 11, 9, "")]
     jur = [("US", "U"), ("XN", "n"), ("XA", "a"), ("XB", "b"), ("XO", "o")]
     raster = "\n".join(MODES)
-    text = f'''[map]
-name = "modes"
-resolution_deg = {res}
-west = {west}
-south = {south}
-north = {north}
-sea_symbol = "."
-raster = """
-{raster}
-"""
-'''
+    text = map_header("modes", raster, res, west, south)
     for code, sym in jur:
         text += f'\n[[jurisdiction]]\ncode = "{code}"\nname = "{code}"\ncountry = "{code}"\nsymbol = "{sym}"\n'
     for kind, name, col, row, extra in features:
