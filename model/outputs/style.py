@@ -35,6 +35,10 @@ COUNTRY_NAMES = {
     "DO": "Dominican Rep.", "EC": "Ecuador", "GT": "Guatemala", "HN": "Honduras", "HT": "Haiti",
     "JM": "Jamaica", "MX": "Mexico", "NI": "Nicaragua", "PA": "Panama", "SV": "El Salvador",
     "US": "United States", "VE": "Venezuela", "INTL": "International waters",
+    # the Caribbean side of the transit-zone map
+    "AG": "Antigua and Barbuda", "BR": "Brazil", "CW": "Curaçao", "DM": "Dominica", "GP": "Guadeloupe",
+    "GY": "Guyana", "KN": "St Kitts and Nevis", "MQ": "Martinique", "PR": "Puerto Rico",
+    "TT": "Trinidad and Tobago",
 }
 
 
