@@ -7,6 +7,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.image as mpimg  # noqa: E402
+import matplotlib.legend  # noqa: E402,F401 - legends_over_maps looks for Legend artists
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
@@ -78,7 +79,18 @@ def test_route_density_map(run_folder, run_data, tmp_path):
     assert any("change in cocaine passing (tonnes per cell)" == lab for lab in labels)
     foot = footer_of(fig)
     assert "mexico_crackdown" in foot and "seed 11" in foot and __version__ in foot
+    assert not legends_over_maps(fig, titles[:3])
     plt.close(fig)
+
+
+def legends_over_maps(fig, map_titles) -> list[str]:
+    """Legends whose box overlaps a map panel: a key drawn over the sea hides routes."""
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    maps = [ax.get_window_extent(r) for ax in fig.axes if ax.get_title(loc="left") in map_titles]
+    legends = [leg for ax in fig.axes for leg in ax.findobj(matplotlib.legend.Legend)]
+    return [str([t.get_text() for t in leg.get_texts()][:2]) for leg in legends
+            if any(leg.get_window_extent(r).overlaps(m) for m in maps)]
 
 
 def test_route_density_map_without_counterfactual(tmp_path_factory, crackdown):
@@ -93,6 +105,7 @@ def test_route_density_map_without_counterfactual(tmp_path_factory, crackdown):
     fig = route_density_map(out, cmap)
     assert fig._suptitle.get_text().startswith("Where cocaine moves")
     assert sum(ax.get_title(loc="left") != "" for ax in fig.axes) == 1
+    assert not legends_over_maps(fig, ["Cocaine routes"])
     plt.close(fig)
 
 

@@ -113,6 +113,20 @@ UNLABELLED = {"BS", "CU", "DO", "HT", "JM", "INTL"}   # islands off the routes: 
 TOP_BAND_CELLS = 4       # rows of the map's top edge repeated northward, so US labels have room
 
 
+PORT_CROWDED_DEG = 1.0   # ports closer than this (|dlon| + |dlat|) get their number beside the marker
+EDGE_DEG = 4.0           # a country name centred this close to the map's side is aligned to it instead
+
+
+def _inside_edges(x: float, box) -> tuple[float, str]:
+    """A label's x and alignment that keep a long name (Trinidad and Tobago) inside the map."""
+    w, e = box[0], box[1]
+    if x > e - EDGE_DEG:
+        return min(x + 1.0, e - 0.3), "right"
+    if x < w + EDGE_DEG:
+        return max(x - 1.0, w + 0.3), "left"
+    return x, "center"
+
+
 def _ports(cmap) -> list:
     """Ports of entry, numbered west to east."""
     return sorted(cmap.features_of("port_of_entry"), key=lambda f: f.lon)
@@ -142,7 +156,8 @@ def draw_base_map(ax, layers: MapLayers, box, title: str, labels: bool = True, p
             if code in UNLABELLED:
                 continue
             dx, dy = LABEL_NUDGE.get(code, (0.0, 0.0))
-            ax.text(lon + dx, lat + dy, country_name(code), fontsize=8, ha="center", va="center",
+            x, ha = _inside_edges(lon + dx, box)
+            ax.text(x, lat + dy, country_name(code), fontsize=8, ha=ha, va="center",
                     color=INK, zorder=6, path_effects=halo, fontweight="bold" if code == "US" else "normal")
     pe = _ports(cm)
     if pe:
@@ -150,7 +165,10 @@ def draw_base_map(ax, layers: MapLayers, box, title: str, labels: bool = True, p
                 mec=INK, mew=1.1, zorder=5)
         if ports == "numbers":
             for i, f in enumerate(pe, 1):
-                ax.text(f.lon + 0.1, f.lat + 0.45, str(i), fontsize=7, ha="center", va="bottom", color=INK,
+                crowded = any(abs(f.lon - g.lon) + abs(f.lat - g.lat) < PORT_CROWDED_DEG for g in pe[:i - 1])
+                x, y, ha, va = ((f.lon + 0.55, f.lat, "left", "center") if crowded      # beside, not on top
+                                else (f.lon + 0.1, f.lat + 0.45, "center", "bottom"))
+                ax.text(x, y, str(i), fontsize=7, ha=ha, va=va, color=INK,
                         fontweight="bold", zorder=6, path_effects=halo)
     w, e, s, n = box
     ax.set_xlim(w, e)
@@ -163,22 +181,25 @@ def draw_base_map(ax, layers: MapLayers, box, title: str, labels: bool = True, p
     ax.set_title(title, fontsize=11, loc="left")
 
 
-def _map_legend(ax, layers: MapLayers) -> None:
-    """Map key (lower left, over the Pacific) and the numbered ports of entry above it."""
+def _map_legend(kax, layers: MapLayers, ncol: int) -> None:
+    """Map key and the numbered ports of entry, in their own strip under the maps: over the
+    sea it hid Eastern Pacific routes once the map reached 700 km offshore."""
+    kax.set_axis_off()
+    pe = _ports(layers.cmap)
+    if pe:
+        ph = [Line2D([], [], ls="none", marker=f"${i}$", ms=5, color=INK, label=f.name)
+              for i, f in enumerate(pe, 1)]
+        ports = kax.legend(handles=ph, loc="upper left", fontsize=7, ncol=ncol, title="▽ US ports of entry",
+                           title_fontsize=7, frameon=False, handletextpad=0.3, columnspacing=0.9,
+                           alignment="left", borderaxespad=0.0)
+        kax.add_artist(ports)
     h = [Line2D([], [], color=INK, lw=2.2, label="US border"),
          Line2D([], [], color=BORDER, lw=0.8, label="country border")]
     if len(layers.target_outline):
         h.append(Line2D([], [], color=INK, lw=1.1, ls=(0, (3, 2)),
                         label=f"policy area ({', '.join(country_name(t) for t in layers.targeted)})"))
-    key = ax.legend(handles=h, loc="lower left", fontsize=7, frameon=True, framealpha=0.92, edgecolor="none")
-    ax.add_artist(key)
-    pe = _ports(layers.cmap)
-    if pe:
-        ph = [Line2D([], [], ls="none", marker=f"${i}$", ms=5, color=INK, label=f.name)
-              for i, f in enumerate(pe, 1)]
-        ax.legend(handles=ph, loc="lower left", bbox_to_anchor=(0.0, 0.17), fontsize=7, ncol=2,
-                  title="▽ US ports of entry", title_fontsize=7, frameon=True, framealpha=0.92,
-                  edgecolor="none", handletextpad=0.3, columnspacing=0.8, alignment="left")
+    kax.legend(handles=h, loc="lower left" if ncol < 5 else "upper right", fontsize=7, frameon=False,
+               borderaxespad=0.0)
 
 
 def _nice_max(v: float) -> float:
@@ -198,10 +219,13 @@ def route_density_map(folder, cmap=None, out: Path | None = None, formats=("png"
     aspect = (box[1] - box[0]) / (box[3] - box[2])
     panels = 3 if has_cf else 1
     panel_w = 5.6
-    fig = plt.figure(figsize=(panel_w * panels + 0.2, panel_w / aspect + 2.0), layout="constrained")
+    map_h = panel_w / aspect
+    key_h = 0.6 if has_cf else 1.0            # inches: ports in 6 columns beside the key, or 4 above it
+    fig = plt.figure(figsize=(panel_w * panels + 0.2, map_h + key_h + 2.0), layout="constrained")
     fig.get_layout_engine().set(h_pad=0.04, w_pad=0.04, hspace=0.02, wspace=0.02)
-    gs = fig.add_gridspec(2, panels, height_ratios=[1, 0.045])
+    gs = fig.add_gridspec(3, panels, height_ratios=[map_h, 0.045 * map_h, key_h])
     axes = [fig.add_subplot(gs[0, i]) for i in range(panels)]
+    key_ax = fig.add_subplot(gs[2, :])
     vmax = _nice_max(float(max(sc.max(), cf.max() if has_cf else 0.0)))
     norm = colors.LogNorm(vmin=vmax * 1e-3, vmax=vmax)
     span = f"{run.month(a)} to {run.month(b - 1)}" if a in set(run.ts.step) else f"months {a}–{b - 1}"
@@ -229,14 +253,14 @@ def route_density_map(folder, cmap=None, out: Path | None = None, formats=("png"
         cb2.set_ticks(ticks)
         cb2.set_ticklabels([f"{t:+,.0f}" if t else "0" for t in ticks])
         cb2.set_label("change in cocaine passing (tonnes per cell)", fontsize=9)
-        _map_legend(axes[0], layers)
+        _map_legend(key_ax, layers, ncol=6)
         title = f"Where cocaine went when the policy was applied: {scenario_title(run.summary['scenario'])}"
     else:
         im = density(axes[0], sc, "Cocaine routes")
         cax = fig.add_subplot(gs[1, 0])
         cb = fig.colorbar(im, cax=cax, orientation="horizontal")
         cb.set_label(f"cocaine passing through each 28 km cell, {span} (tonnes, log scale)", fontsize=9)
-        _map_legend(axes[0], layers)
+        _map_legend(key_ax, layers, ncol=4)
         title = f"Where cocaine moves: {scenario_title(run.summary['scenario'])}"
     cb.ax.tick_params(labelsize=8)
     fig.suptitle(title, fontsize=14, x=0.01, ha="left", fontweight="bold")

@@ -39,6 +39,8 @@ COUNTRY_NAMES = {
     "AG": "Antigua and Barbuda", "BR": "Brazil", "CW": "Curaçao", "DM": "Dominica", "GP": "Guadeloupe",
     "GY": "Guyana", "KN": "St Kitts and Nevis", "MQ": "Martinique", "PR": "Puerto Rico",
     "TT": "Trinidad and Tobago",
+    # international waters by basin (jurisdictions, not countries, but named in policy areas)
+    "INTL-CAR": "Caribbean international waters", "INTL-PAC": "Pacific international waters",
 }
 
 
