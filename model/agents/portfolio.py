@@ -44,11 +44,17 @@ def distinct_all(routes: list[Route], others: list[Route], max_overlap: float, m
         if not keep:
             break
         mark[o.edges] = True
-        keep = [i for i in keep if routes[i].km > 0
-                and float(routes[i].step_km[mark[routes[i].edges]].sum() / routes[i].km) < max_overlap]
+        keep = [i for i in keep if marked_overlap(routes[i], mark) < max_overlap]
         mark[o.edges] = False
     kept = set(keep)
     return [i in kept for i in range(len(routes))]
+
+
+def marked_overlap(a: Route, mark: np.ndarray) -> float:
+    """`overlap(a, b)` with `b`'s edges marked True on `mark`, a bool array over edges."""
+    if a.km <= 0:
+        return 1.0
+    return float(a.step_km[mark[a.edges]].sum() / a.km)
 
 
 class Portfolio:
