@@ -7,14 +7,20 @@ the golden summaries cannot drift through an optimisation.
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import ndimage
 
+from model.agents.portfolio import distinct, distinct_all, marked_overlap, overlap
 from model.corridor import CorridorModel, compose
 from model.flows import Commodity, Ledger, Shipment
-from model.world.routing import Route
+from model.world.geography import load_map
+from model.world.routing import Route, Router, RoutingGraph
+from toy import write_three_corridors
 
 SHAPE = (23, 17)
 
@@ -161,3 +167,55 @@ def test_vectorised_transport_equals_the_per_shipment_loop(seed, speed, level):
         assert np.array_equal(getattr(fast, a), getattr(slow, a))
     assert [(s.step_edge, s.pos_km, s.countries) for s in fast.active] == \
         [(s.step_edge, s.pos_km, s.countries) for s in slow.active]
+
+
+def random_routes(seed: int, n: int, n_edges: int) -> list[Route]:
+    """Simple paths (no edge twice) over `n_edges` edges, some of no length at all."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        length = int(rng.integers(0, 12))
+        edges = rng.permutation(n_edges)[:length]
+        cum = np.concatenate([[0.0], np.cumsum(rng.uniform(1.0, 90.0, length))])
+        out.append(Route(nodes=np.arange(length + 1), edges=edges, cum_km=cum, cost=1.0))
+    return out
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 2 ** 32 - 1), st.integers(0, 8), st.integers(0, 6), st.floats(0.05, 1.0))
+def test_marked_overlaps_equal_the_pairwise_isin(seed, n_routes, n_others, max_overlap):
+    n_edges = 25                  # few edges: routes share many
+    routes = random_routes(seed, n_routes, n_edges)
+    others = random_routes(seed + 1, n_others, n_edges)
+    mark = np.zeros(n_edges, bool)
+    for b in others:
+        mark[b.edges] = True
+        assert [marked_overlap(a, mark) for a in routes] == [overlap(a, b) for a in routes]
+        mark[b.edges] = False
+    assert distinct_all(routes, others, max_overlap, mark) == [distinct(r, others, max_overlap) for r in routes]
+    assert not mark.any()          # the scratch array is left as it was found
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2 ** 32 - 1), st.floats(0.0, 500.0))
+def test_edge_weights_equal_the_plain_expression(seed, mode_change):
+    g = three_corridors_graph()
+    rng = np.random.default_rng(seed)
+    cost = rng.uniform(0.1, 2.0, 3)
+    premium = np.clip(rng.uniform(0.0, 3.0, g.n) ** 2, 1.0, 50.0)
+    fee = np.where(rng.random(g.n) < 0.3, rng.uniform(0.0, 2.0, g.n), 0.0)
+    w = Router(g).edge_weights(cost, premium, fee, mode_change)
+    plain = g.km * cost[g.mode] * np.take(premium, g.dst) + g.km * np.take(fee, g.dst)
+    plain = np.where(g.landing, plain + mode_change, plain)
+    assert np.array_equal(w, plain)
+
+
+_GRAPH = []
+
+
+def three_corridors_graph() -> RoutingGraph:
+    """The toy three-corridor map's graph (land and sea edges, mode changes), built once."""
+    if not _GRAPH:
+        cmap = load_map(write_three_corridors(Path(tempfile.mkdtemp(prefix="fastpaths"))))
+        _GRAPH.append(RoutingGraph(cmap, air_max_range_km=0, max_offshore_km=60))
+    return _GRAPH[0]

@@ -1,5 +1,6 @@
-"""The transit-zone map (to 59 W): it loads, its new features are routable, and the routing
-graph reaches the US by every vector when the others are closed (issue 13)."""
+"""The transit-zone map (to 59 W): it loads, its new features are routable, the routing
+graph reaches the US by every vector when the others are closed, and so do the model's
+loads (issue 13)."""
 
 import numpy as np
 import pytest
@@ -8,6 +9,7 @@ from scipy import ndimage
 from model.corridor import CorridorModel
 from model.scenario import load_scenario
 from model.world.geography import load_map
+from model.vectors import FLAGS, VECTORS, edge_tags
 from model.world.routing import Mode, Router, RoutingGraph
 from conftest import ROOT, SCENARIOS
 
@@ -154,3 +156,49 @@ def test_four_months_run_and_conserve(name):
     if name == "caribbean_squeeze":
         assert m.schedule.at(12).pool_units["INTL-CAR:sea"] == 10     # US units in the Caribbean only
         assert m.schedule.at(12).pool_units["INTL:sea"] == 20
+
+
+# ----- loads, not just paths: the model delivers by each vector when the others are closed
+
+@pytest.fixture(scope="module")
+def baseline():
+    return load_scenario(SCENARIOS / "baseline.toml")      # one map load for every vector
+
+
+def run_with_only(sc, cmap, vector: str, months: int):
+    """The baseline with every edge of the other vectors (model/vectors.py's tags) made
+    impassable in the organisations' route weights: a toy override of the costs, no lever."""
+    m = CorridorModel(sc, cmap, seed=sc.scenario.seed)
+    tags, _ = edge_tags(m.graph)
+    others = sum(FLAGS[f"vector_{v}"] for v in VECTORS if v != vector)
+    closed = (tags & others) != 0
+    plain = m.router.edge_weights
+
+    def edge_weights(*args):
+        w = plain(*args)
+        w[closed] = np.inf
+        return w
+
+    m.router.edge_weights = edge_weights
+    for _ in range(months):
+        m.step()
+    return m, closed
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("vector", VECTORS)
+def test_delivered_loads_use_each_vector_when_the_others_are_closed(baseline, vector):
+    sc, cmap = baseline
+    m, closed = run_with_only(sc, cmap, vector, months=8)    # overland loads take 3-4 months
+    assert closed.any() and not closed.all()
+    loads = m.recorder.load_table()
+    coke = loads[(loads.commodity == "cocaine") & (loads.outcome == "delivered")]
+    assert len(coke) > 0, f"no cocaine delivered with only {vector} open"
+    assert coke[f"vector_{vector}"].sum() > 0, f"no delivered load used {vector}"
+    for other in VECTORS:
+        if other != vector:
+            assert not coke[f"vector_{other}"].any(), f"{other} closed, yet a delivered load used it"
+    # every organisation still plans, and only on edges left open
+    for c in m.cartels:
+        for r in c.routes:
+            assert not closed[r.edges].any()

@@ -34,6 +34,29 @@ def distinct(route: Route, others: list[Route], max_overlap: float) -> bool:
     return all(overlap(route, o) < max_overlap for o in others)
 
 
+def distinct_all(routes: list[Route], others: list[Route], max_overlap: float, mark: np.ndarray) -> list[bool]:
+    """`[distinct(r, others, max_overlap) for r in routes]`, with each of `others` marked once
+    on `mark` (a False scratch array over the graph's edges, left False) instead of one
+    `np.isin` per pair: the same edges are selected and summed in the same order, so the
+    same numbers (tests/test_fast_paths.py)."""
+    keep = list(range(len(routes)))
+    for o in others:
+        if not keep:
+            break
+        mark[o.edges] = True
+        keep = [i for i in keep if marked_overlap(routes[i], mark) < max_overlap]
+        mark[o.edges] = False
+    kept = set(keep)
+    return [i in kept for i in range(len(routes))]
+
+
+def marked_overlap(a: Route, mark: np.ndarray) -> float:
+    """`overlap(a, b)` with `b`'s edges marked True on `mark`, a bool array over edges."""
+    if a.km <= 0:
+        return 1.0
+    return float(a.step_km[mark[a.edges]].sum() / a.km)
+
+
 class Portfolio:
     """The alternatives one cartel holds across months, and the losses it adapts them to."""
 
@@ -46,6 +69,7 @@ class Portfolio:
         self.quiet = 0                           # months in a row at or below tolerance
         self.wait = 0                            # months before a failed search is retried
         self.searches = 0                        # penalised searches run so far
+        self._mark = np.zeros(graph.n_edges, bool)   # scratch for distinct_all, always left False
 
     def record(self, shipped: float, seized: float) -> None:
         self.shipped.append(shipped)
@@ -105,7 +129,7 @@ class Portfolio:
                     continue
                 first = first or r
                 cost = current_cost(r, weights)
-                if cost <= p.stretch * best and distinct(r, held, p.max_overlap):
+                if cost <= p.stretch * best and distinct_all([r], held, p.max_overlap, self._mark)[0]:
                     r.cost = cost
                     self.routes.append(r)
                     held.append(r)
@@ -121,6 +145,7 @@ class Portfolio:
     def choice_set(self, port_routes: list[Route], weights: np.ndarray) -> tuple[list[Route], np.ndarray]:
         """This month's routes and current costs: the port routes, then the alternatives that
         are still distinct from them (one the least-cost path has moved onto is shadowed)."""
-        alts = [r for r in self.routes if distinct(r, port_routes, self.p.max_overlap)]
+        ok = distinct_all(self.routes, port_routes, self.p.max_overlap, self._mark)
+        alts = [r for r, k in zip(self.routes, ok) if k]
         routes = list(port_routes) + alts
         return routes, np.array([r.cost for r in port_routes] + [current_cost(r, weights) for r in alts])

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
+from functools import cached_property
 
 import numpy as np
 from scipy import ndimage, sparse
@@ -44,6 +45,11 @@ class Route:
     @property
     def km(self) -> float:
         return float(self.cum_km[-1])
+
+    @cached_property
+    def step_km(self) -> np.ndarray:
+        """Length of each edge, as the differences of `cum_km` (what overlaps are summed over)."""
+        return np.diff(self.cum_km)
 
     def reversed(self, graph: "RoutingGraph") -> "Route":
         """The same path run backwards (arms go south along cocaine routes); cached."""
@@ -186,8 +192,13 @@ class Router:
             self._base_key = key
             self._base = g.km * np.asarray(cost_per_km)[g.mode]
             self._fixed = g.landing[g.changes] * mode_change_cost
-        w = self._base * np.take(premium, g.dst)
-        w += g.km * np.take(fee_per_km, g.dst)
+        # fancy indexing then in-place products: the same numbers as base * np.take(premium,
+        # dst) + km * np.take(fee, dst), about a third of the time (fewer temporaries)
+        w = premium[g.dst]
+        w *= self._base
+        fee = fee_per_km[g.dst]
+        fee *= g.km
+        w += fee
         w[g.changes] += self._fixed
         return w
 
