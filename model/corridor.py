@@ -188,8 +188,9 @@ class CorridorModel(mesa.Model):
         air = self.known_air_hazard()
         air_seen = r.enforcement_awareness * air if air.any() else None
         plan_all(self.cartels, seen, self.alliances.fees(self.gang_fee_per_km), r.rival_plaza_fee, air_seen)
+        shipments = self.schedule.shipment_factor(now)     # demand, capped by supply (series by year)
         for c in self.cartels:
-            c.issue(self.settings.us_demand, self.rng, self.ledger, self.graph)
+            c.issue(shipments, self.rng, self.ledger, self.graph)
         ship_arms(self.cartels, self.config.arms.independent_per_year / 12.0, self.ledger, self.graph)
         self.wildlife.ship(now, self.settings.key, r, seen, self.ledger)
 
