@@ -294,6 +294,7 @@ class PolicyLever(Strict):
     operation: Literal["set", "multiply"] = "set"
     organisation: str | None = Field(None, description="kingpin_removal: the organisation whose leadership is "
                                                        "removed (a cartel's name, or a successor's 'Name/k')")
+    source: str | None = Field(None, description="citation for the row: what happened and where its figure comes from")
 
     @model_validator(mode="after")
     def _check(self):
