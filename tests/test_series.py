@@ -142,3 +142,19 @@ def test_cli_reports_a_bad_series_file_without_traceback(folder):
     assert r.returncode == 2, r.stderr
     assert "nosource.csv" in r.stderr and "every row names its source" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_an_extending_scenario_elsewhere_keeps_the_parents_series(folder):
+    # the series file is read relative to the file that names it, not the one extending it
+    from model.scenario import parse_scenario, read_scenario_dict
+    parent_dir, child_dir = folder / "parent", folder / "elsewhere" / "child"
+    (parent_dir / "data").mkdir(parents=True, exist_ok=True)
+    child_dir.mkdir(parents=True, exist_ok=True)
+    (parent_dir / "data" / "d.csv").write_text("year,index,source\n2000,0.5,S\n2001,0.25,S\n")
+    (parent_dir / "p.toml").write_text('[scenario]\nname = "p"\nstart_month = "2000-11"\nsteps = 12\n'
+                                       '[[cartel]]\nname = "A"\nsources = ["Source"]\nports_of_entry = ["Port"]\n'
+                                       '[[series]]\nlever = "us_demand"\nfile = "data/d.csv"\n')
+    child = child_dir / "c.toml"
+    child.write_text('[scenario]\nextends = "../../parent/p.toml"\nname = "c"\n')
+    sc = parse_scenario(read_scenario_dict(child), child)
+    assert sc.series[0].values == {2000: 0.5, 2001: 0.25}
