@@ -158,3 +158,13 @@ def test_an_extending_scenario_elsewhere_keeps_the_parents_series(folder):
     child.write_text('[scenario]\nextends = "../../parent/p.toml"\nname = "c"\n')
     sc = parse_scenario(read_scenario_dict(child), child)
     assert sc.series[0].values == {2000: 0.5, 2001: 0.25}
+
+
+def test_a_run_longer_than_the_series_is_refused_before_it_starts(folder):
+    # history.toml's series end in 2011: --steps 200 would reach 2012
+    r = subprocess.run([sys.executable, "-m", "model.cli", "run", str(ROOT / "scenarios" / "history.toml"),
+                        "--steps", "200", "--out", str(folder / "long"), "--quiet"], cwd=ROOT,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2, r.stderr
+    assert "series[0]" in r.stderr and "spans 1996-2012" in r.stderr and "Traceback" not in r.stderr
+    assert not (folder / "long" / "timeseries.parquet").exists()

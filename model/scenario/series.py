@@ -124,3 +124,15 @@ def calendar_year(start_month: str, month: int) -> int:
     """The calendar year of step `month` for a run starting in `start_month` (YYYY-MM)."""
     y, m = map(int, start_month.split("-"))
     return y + (m - 1 + month) // 12
+
+
+def check_series_cover(scenario, steps: int) -> None:
+    """Before a run of `steps` months: every series covers every calendar year it reaches
+    (a --steps longer than the scenario's would otherwise fail in the month past the data)."""
+    m = scenario.scenario
+    first, last = calendar_year(m.start_month, 0), calendar_year(m.start_month, steps - 1)
+    for i, s in enumerate(scenario.series):
+        if first not in s.values or last not in s.values:
+            raise InputError(scenario.path, f"series[{i}]",
+                             f"the {s.lever} series covers {min(s.values)}-{max(s.values)}, but a run of {steps} "
+                             f"months from {m.start_month} spans {first}-{last} (shorten --steps or extend the series)")
