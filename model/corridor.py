@@ -110,6 +110,7 @@ class CorridorModel(mesa.Model):
         self.step_flow_by_cartel = np.zeros((len(self.cartels), g.n))
         self.step_seizures = np.zeros(shape)
         self.step_edge_flow = np.zeros(g.n_edges)     # cocaine t that crossed each edge this month
+        self.step_edge_loads = np.zeros(g.n_edges)    # cocaine loads that did (flights, on air edges)
         self.air_edges = np.flatnonzero(g.mode == Mode.AIR)
         self._strips = np.unique(g.dst[self.air_edges])   # where flights land (both ways)
         self._hazard_key = None
@@ -187,8 +188,9 @@ class CorridorModel(mesa.Model):
         air = self.known_air_hazard()
         air_seen = r.enforcement_awareness * air if air.any() else None
         plan_all(self.cartels, seen, self.alliances.fees(self.gang_fee_per_km), r.rival_plaza_fee, air_seen)
+        shipments = self.schedule.shipment_factor(now)     # demand, capped by supply (series by year)
         for c in self.cartels:
-            c.issue(self.settings.us_demand, self.rng, self.ledger, self.graph)
+            c.issue(shipments, self.rng, self.ledger, self.graph)
         ship_arms(self.cartels, self.config.arms.independent_per_year / 12.0, self.ledger, self.graph)
         self.wildlife.ship(now, self.settings.key, r, seen, self.ledger)
 
@@ -219,9 +221,11 @@ class CorridorModel(mesa.Model):
         self.step_flow = np.zeros((len(Commodity), g.n))
         self.step_flow_by_cartel = np.zeros((len(self.cartels), g.n))   # for plazas and contests
         self.step_edge_flow = np.zeros(g.n_edges)
+        self.step_edge_loads = np.zeros(g.n_edges)
         return self.ledger.advance(self.config.routing.speed_km_per_step, hazard, final,
                                    self.country_bits, self.step_flow, self.rng,
-                                   owner_flow=self.step_flow_by_cartel, edge_flow=self.step_edge_flow)
+                                   owner_flow=self.step_flow_by_cartel, edge_flow=self.step_edge_flow,
+                                   edge_loads=self.step_edge_loads)
 
     def _learning_phase(self, ev) -> None:
         r, d, shape = self.config.routing, self.config.detection, self.cmap.shape

@@ -77,7 +77,7 @@ class Ledger:
     def advance(self, speed_km: float, hazard: Callable[[np.ndarray, np.ndarray], np.ndarray],
                 final_seizure: np.ndarray, country_bits: np.ndarray, flow: np.ndarray,
                 rng: np.random.Generator, owner_flow: np.ndarray | None = None,
-                edge_flow: np.ndarray | None = None) -> StepEvents:
+                edge_flow: np.ndarray | None = None, edge_loads: np.ndarray | None = None) -> StepEvents:
         """Move every shipment one month along its route.
 
         hazard(commodities, edges): interdiction hazard of traversing each edge (asked only
@@ -87,7 +87,8 @@ class Ledger:
         first edge where the cumulative hazard exceeds an exponential draw, which is the
         exact discrete-time survival model, drawn once per shipment-step.
         owner_flow[cartel] accumulates each cartel's cocaine per node (plazas, contests);
-        edge_flow the cocaine per edge crossed without being seized on it (air landings).
+        edge_flow the cocaine per edge crossed without being seized on it (air landings),
+        edge_loads the number of cocaine loads that did so (flights, for air edges).
 
         All shipments' stretches for the month are laid out as rows of one padded array,
         so the hazards are one cumulative sum; the per-shipment loop only does bookkeeping.
@@ -161,9 +162,12 @@ class Ledger:
                 own = owner[r]
                 coke = c == Commodity.COCAINE
                 np.add.at(owner_flow, (own[coke], nd[coke]), v[coke])
-        if edge_flow is not None:
+        if edge_flow is not None or edge_loads is not None:
             crossed = (col < np.where(seized, k, length)[row]) & (com[row] == Commodity.COCAINE)
-            np.add.at(edge_flow, edges[crossed], vol[row[crossed]])
+            if edge_flow is not None:
+                np.add.at(edge_flow, edges[crossed], vol[row[crossed]])
+            if edge_loads is not None:
+                np.add.at(edge_loads, edges[crossed], 1.0)
         return ev
 
     def _seize(self, ev: StepEvents, s: Shipment, node: int, edges: int, outcome: int) -> None:

@@ -74,13 +74,16 @@ class Recorder:
         row["mexico_overland_completed"] = float(sum(v for v, _ in overland))
         row["mexico_overland_via_GT"] = float(sum(v for v, bits in overland if bits & gt_bit))
         row |= by_mode_and_vector(month, cm.country_codes, m.cell_km)
-        # cocaine landed by air in each country this month: flights not stopped on the hop
+        # cocaine landed by air in each country this month, and the flights that carried it:
+        # air hops not stopped on the hop, counted where they land
         air = m.air_edges
-        landed = np.bincount(m.node_country[m.graph.dst[air]], weights=m.step_edge_flow[air],
-                             minlength=len(cm.country_codes))
+        where = m.node_country[m.graph.dst[air]]
+        landed = np.bincount(where, weights=m.step_edge_flow[air], minlength=len(cm.country_codes))
+        flights = np.bincount(where, weights=m.step_edge_loads[air], minlength=len(cm.country_codes))
         for ci, code in enumerate(cm.country_codes):
             if code != "INTL":
                 row[f"air_landings_{code}"] = float(landed[ci])
+                row[f"air_flights_{code}"] = int(round(flights[ci]))
         vc = np.bincount(m.node_country, weights=violence.ravel(), minlength=len(cm.country_codes))
         for ci, code in enumerate(cm.country_codes):
             if code != "INTL":

@@ -15,6 +15,7 @@ import numpy as np
 from model.world.geography import INTL, CorridorMap
 from model.scenario import JURISDICTION_DEFAULTS, Scenario, Strategy, lever_bounds
 from model.scenario.schema import EVENT_LEVERS
+from model.scenario.series import calendar_year
 
 UNIT_LEVERS = {"enforcement_units": "land", "naval_units": "sea"}
 NUMERIC_LEVERS = ("corruption", "victim_services", "wildlife_training", "migration_enforcement",
@@ -133,6 +134,26 @@ class PolicySchedule:
         return Settings(levels=levels, strategy=strategy, cooperation=coop,
                         pool_units={c: int(round(u)) for c, u in units.items()},
                         us_demand=float(demand), key=active)
+
+    def shipment_factor(self, month: int) -> float:
+        """The multiplier on every cartel's shipments this month: min(demand, supply).
+
+        Demand is `us_demand` after policy rows times each us_demand series' value for the
+        month's calendar year; supply is `supply` (1 if unset) times each supply series'
+        value, and caps demand only when the scenario sets either (model/scenario/series.py).
+        """
+        sc = self.sc
+        demand = self.at(month).us_demand
+        if not sc.series and sc.supply is None:
+            return demand
+        year = calendar_year(sc.scenario.start_month, month)
+        supply, capped = (1.0 if sc.supply is None else sc.supply), sc.supply is not None
+        for s in sc.series:
+            if s.lever == "us_demand":
+                demand *= s.value(year)
+            else:
+                supply, capped = supply * s.value(year), True
+        return min(demand, supply) if capped else demand
 
     def country_of(self, code: str) -> str:
         cm = self.cmap

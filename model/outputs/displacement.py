@@ -76,6 +76,15 @@ def displacement_note(disp: dict, where: str) -> str | None:
         f"seized {dec['seized_t_change']:+,.0f} t).", 120)
 
 
+def policy_area(targeted: list[str] | None, most: int = 4) -> str:
+    """The targeted places by name, or their number when a list would not fit a title
+    (a replay's policy rows name a dozen and more)."""
+    targeted = list(targeted or [])
+    if len(targeted) > most:
+        return f"the {len(targeted)} targeted jurisdictions"
+    return ", ".join(country_name(t) for t in targeted)
+
+
 def displacement_bars(folder=None, out: Path | None = None, formats=("png",), dpi: int = DEFAULT_DPI,
                       run: RunData | None = None, table: pd.DataFrame | None = None,
                       targeted: list[str] | None = None, footer_line: str | None = None) -> plt.Figure:
@@ -93,8 +102,8 @@ def displacement_bars(folder=None, out: Path | None = None, formats=("png",), dp
         footer_line = run.footer()
     med = table.median(axis=0)
     lo, hi = table.min(axis=0), table.max(axis=0)
-    names = [f"{', '.join(country_name(t) for t in targeted or [])} (policy area)" if k == "policy area"
-             else country_name(k) for k in med.index]
+    area = policy_area(targeted)
+    names = [f"{area} (policy area)" if k == "policy area" else country_name(k) for k in med.index]
     fig, ax = plt.subplots(figsize=(10, 0.42 * len(med) + 2.2), layout="constrained")
     y = np.arange(len(med))[::-1]
     col = [LOSS if v < 0 else GAIN for v in med]
@@ -117,7 +126,7 @@ def displacement_bars(folder=None, out: Path | None = None, formats=("png",), dp
     if len(table) > 1:
         handles.append(Line2D([], [], color=INK, lw=1, marker="|", ms=8, label=f"range over {len(table)} seeds"))
     ax.legend(handles=handles, loc="lower right", frameon=False, fontsize=9)
-    where = ", ".join(country_name(t) for t in targeted or []) or "the policy area"
+    where = area or "the policy area"
     fig.suptitle(f"Cocaine pushed out of {where}, and where it went", fontsize=14, x=0.01, ha="left",
                  fontweight="bold")
     note = displacement_note((run.summary.get("displacement") if run is not None else None) or {}, where)

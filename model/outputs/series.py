@@ -32,12 +32,14 @@ def _shade_window(ax, run: RunData, label: bool = True) -> None:
 def _month_ticks(ax, run: RunData) -> None:
     steps = run.ts.step.to_numpy()
     n = len(steps)
-    every = 12 if n > 30 else (6 if n > 12 else 1)
-    first = next((s for s in steps if str(run.month(s)).endswith("-01")), steps[0]) if every == 12 else steps[0]
+    # yearly ticks, every other year past ten years (a 16-year replay's labels would touch)
+    every = (12 if n <= 120 else 24 if n <= 240 else 60) if n > 30 else (6 if n > 12 else 1)
+    yearly = every % 12 == 0
+    first = next((s for s in steps if str(run.month(s)).endswith("-01")), steps[0]) if yearly else steps[0]
     ticks = [s for s in steps if (s - first) % every == 0 and s >= first]
     ax.set_xticks(ticks)
-    ax.set_xticklabels([str(run.month(s))[:4] if every == 12 else str(run.month(s)) for s in ticks],
-                       fontsize=8, rotation=0 if every == 12 else 45)
+    ax.set_xticklabels([str(run.month(s))[:4] if yearly else str(run.month(s)) for s in ticks],
+                       fontsize=8, rotation=0 if yearly else 45)
 
 
 def flow_share_chart(folder, out: Path | None = None, top: int = 6, formats=("png",),

@@ -11,6 +11,7 @@ from model.corridor import CorridorModel, month_label
 from model.metrics import displacement, people_per_agent, summarize
 from model.policy import targeted_codes
 from model.scenario import Scenario, check_steps
+from model.scenario.series import check_series_cover
 
 
 @dataclass
@@ -27,6 +28,7 @@ class RunResult:
 def simulate(scenario: Scenario, cmap, seed: int, steps: int | None = None, progress=None) -> RunResult:
     """Run one model for `steps` months; `progress` is called once per month if given."""
     steps = scenario.scenario.steps if steps is None else check_steps(steps)
+    check_series_cover(scenario, steps)
     model = CorridorModel(scenario, cmap, seed=seed)
     for _ in range(steps):
         model.step()

@@ -9,10 +9,12 @@ from pydantic import ValidationError
 
 from model.errors import InputError, from_validation, read_toml
 from model.scenario.schema import Meta, Scenario
+from model.scenario.series import inline_series
 
 
 def parse_scenario(data: dict, path: Path | str | None = None) -> Scenario:
     """Validate a scenario dict; raise InputError naming the first bad field."""
+    inline_series(data, Path(path).parent if path else None)   # series files, if not read yet
     try:
         sc = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -54,7 +56,7 @@ def read_scenario_dict(path: Path, _seen=()) -> dict:
     each path resolves against the file that set it, as written there.
     """
     path = Path(path)
-    data = read_toml(path)
+    data = inline_series(read_toml(path), path.parent)   # each file's series relative to that file
     meta = data.get("scenario")
     if meta is not None and not isinstance(meta, dict):
         raise InputError(path, "scenario", f"expected a [scenario] table, got {type(meta).__name__} {meta!r:.40}")

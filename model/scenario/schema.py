@@ -20,6 +20,7 @@ from model.scenario.fields import P, Strict
 from model.scenario.homicides import Arms, Homicides
 from model.scenario.organisations import Alliances, Organisations
 from model.scenario.portfolio import Portfolio
+from model.scenario.series import Series, calendar_year
 
 
 class Strategy(StrEnum):
@@ -293,6 +294,7 @@ class PolicyLever(Strict):
     operation: Literal["set", "multiply"] = "set"
     organisation: str | None = Field(None, description="kingpin_removal: the organisation whose leadership is "
                                                        "removed (a cartel's name, or a successor's 'Name/k')")
+    source: str | None = Field(None, description="citation for the row: what happened and where its figure comes from")
 
     @model_validator(mode="after")
     def _check(self):
@@ -339,6 +341,9 @@ class Scenario(Strict):
     portfolio: Portfolio = Portfolio()
     detection: Detection = Detection()
     us_demand: float = P(1.0, unit="x", gt=0, le=100, doc="multiplier on shipments sent north")
+    supply: float | None = P(None, unit="x", gt=0, le=100,
+                             doc="cap on shipments north against the reference year's production: cartels ship "
+                                 "x min(demand, supply); empty = no cap (model/scenario/series.py)")
     cartel: list[Cartel] = Field(min_length=1)
     gang: list[Gang] = Field(default_factory=list)
     jurisdictions: dict[str, JurisdictionPolicy] = Field(default_factory=dict)
@@ -350,6 +355,17 @@ class Scenario(Strict):
     alliances: Alliances = Alliances()
     output: Output = Output()
     policy: list[PolicyLever] = Field(default_factory=list)
+    series: list[Series] = Field(default_factory=list, description="yearly inputs (demand, production)")
+
+    @model_validator(mode="after")
+    def _check_series(self):
+        m = self.scenario
+        first, last = calendar_year(m.start_month, 0), calendar_year(m.start_month, m.steps - 1)
+        for i, s in enumerate(self.series):
+            if first not in s.values or last not in s.values:
+                raise ValueError(f"series[{i}] ({s.lever}) covers {min(s.values)}-{max(s.values)}; the run "
+                                 f"spans {first}-{last}")
+        return self
 
     @model_validator(mode="after")
     def _check_organisations(self):
