@@ -190,6 +190,43 @@ def test_local_cluster_gives_the_same_posterior(small_run, tmp_path):
 
 
 @pytest.mark.slow
+def test_resume_after_kill_9(small_run, tmp_path):
+    """Killed mid-wave with SIGKILL: --resume runs only the missing runs and ends with the same posterior."""
+    import os
+    import signal
+    import time
+
+    from model.runs.calibrate import load_calibration, run_calibration
+
+    folder, _, rep = small_run
+    path = write_toy_calibration(tmp_path, record=(folder / "record.csv").read_text(), **SMALL)
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "model.cli", "calibrate", str(path), "--workers", "0",
+                             "--out", str(out), "--quiet"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while len(list((out / "wave_1" / "runs").glob("r*.parquet"))) < 3 and time.monotonic() < deadline:
+        assert proc.poll() is None, "the calibration ended before it could be killed"
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    kept = {p.name: p.stat().st_mtime_ns for p in out.glob("wave_*/runs/r*.parquet")}
+    assert 3 <= len(kept) < rep.runs and (out / ".lock").exists()
+    cal = load_calibration(path)
+    with pytest.raises(InputError, match="give --resume"):
+        run_calibration(cal, out=out, workers=0, progress=False)
+    again = run_calibration(cal, out=out, workers=0, progress=False, resume=True)
+    assert again.ran == rep.runs - len(kept) and again.runs == rep.runs
+    assert {n: t for n, t in ((p.name, p.stat().st_mtime_ns) for p in out.glob("wave_*/runs/r*.parquet"))
+            if n in kept} == kept
+    pd.testing.assert_frame_equal(pd.read_parquet(rep.folder / "posterior.parquet"),
+                                  pd.read_parquet(out / "posterior.parquet"))
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["kind"] == "calibration" and manifest["status"] == "complete"
+    assert len(manifest["sessions"]) == 2 and not (out / ".lock").exists()
+
+
+@pytest.mark.slow
 def test_resume_runs_only_what_is_missing(small_run, tmp_path):
     from model.runs.calibrate import run_calibration
 

@@ -20,7 +20,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from model import __version__  # noqa: E402
-from model.outputs.style import INK, MUTED, OKABE_ITO, WITH, WITHOUT, footer, save, tidy  # noqa: E402
+from model.outputs.style import INK, MUTED, OKABE_ITO, WITH, WITHOUT, country_name, footer, save, tidy  # noqa: E402
 
 BAND = (0.05, 0.95)
 PRIOR = WITHOUT
@@ -33,10 +33,16 @@ def _grid(n: int) -> tuple[int, int]:
     return math.ceil(n / cols), cols
 
 
+def _place(place: str) -> str:
+    return "whole corridor" if place == "all" else country_name(place) if len(place) == 2 else \
+        place.replace("_", " ")
+
+
 def _footer_text(cal, folder: Path, post: pd.DataFrame) -> str:
     diag = json.loads((folder / "diagnostics.json").read_text())
+    waves = len([w for w in diag["waves"] if "points" in w])
     return (f"Calibration '{cal.name}' of scenario {cal.scenario_path.name}: {diag['runs_total']} runs in "
-            f"{len([w for w in diag['waves'] if 'points' in w])} waves, {len(post)} posterior runs; "
+            f"{waves} wave{'s' if waves != 1 else ''}, {len(post)} posterior runs; "
             f"corridor {__version__}")
 
 
@@ -92,13 +98,16 @@ def predictive_check(cal, prior: pd.DataFrame, post: pd.DataFrame, out: Path, te
                 lo, hi = np.quantile(df[t.id], BAND)
                 ax.plot([lo, hi], [y, y], color=colour, lw=6, solid_capstyle="butt", alpha=0.9)
                 ax.plot([float(df[t.id].median())], [y], "o", color="white", mec=colour, ms=6)
+            else:
+                ax.text(0.01, y, "no run is non-implausible", transform=ax.get_yaxis_transform(), va="center",
+                        fontsize=8, color=MUTED)
         ax.set_yticks([0, 1], ["posterior", "first wave"], fontsize=8)
         ax.set_ylim(-0.7, 1.7)
         values = [t.low, t.high] + ([*np.quantile(post[t.id], BAND)] if len(post) else []) + \
             [*np.quantile(prior[t.id], BAND)]
         pad = 0.08 * (max(values) - min(values) or 1.0)
         ax.set_xlim(min(values) - pad, max(values) + pad)
-        ax.set_title(f"{t.quantity.replace('_', ' ')}, {t.place}, {t.start} to {t.end} ({t.unit}) — record "
+        ax.set_title(f"{t.quantity.replace('_', ' ')}, {_place(t.place)}, {t.start} to {t.end} ({t.unit}) — record "
                      f"{t.value:g} [{t.low:g}–{t.high:g}]", fontsize=9, loc="left", color=INK)
         tidy(ax)
         ax.tick_params(axis="x", labelsize=8, colors=MUTED)
