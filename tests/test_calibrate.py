@@ -249,3 +249,31 @@ def test_resume_runs_only_what_is_missing(small_run, tmp_path):
     assert manifest["kind"] == "calibration" and manifest["status"] == "complete"
     assert len(manifest["sessions"]) == 2
     assert np.isfinite(json.loads((out / "diagnostics.json").read_text())["waves"][0]["implausibility_max"])
+
+
+# --------------------------------------------------------------------------- posterior draws
+
+def test_spread_splits_into_parameter_and_seed_parts():
+    from model.runs.posterior import spread
+
+    df = pd.DataFrame({"draw": [0, 0, 1, 1], "x": [1.0, 3.0, 5.0, 7.0]})
+    # total variance of 1, 3, 5, 7 is 5: draws' means 2 and 6 vary by 4, seeds within a draw by 1
+    assert spread(df, "x") == pytest.approx({"total": 5.0, "parameter": 4.0, "seed": 1.0})
+
+
+@pytest.mark.slow
+def test_compare_over_posterior_draws(small_run, tmp_path, capsys):
+    from model.cli.main import main
+
+    folder, cal, rep = small_run
+    post = pd.read_parquet(rep.folder / "posterior.parquet")
+    assert post.point.nunique() >= 2
+    code = main(["compare", str(folder / "toy.toml"), "--posterior", str(rep.folder), "--draws", "2",
+                 "--replications", "2", "--out", str(tmp_path / "cmp"), "--quiet"])
+    assert code == 0
+    runs = pd.read_parquet(tmp_path / "cmp" / "runs.parquet")
+    assert sorted(runs.draw.unique()) == [0, 1] and len(runs) == 4
+    first = post.drop_duplicates("point").sort_values("point").iloc[0]
+    assert runs[runs.draw == 0].units.iloc[0] == pytest.approx(first.units)
+    out = capsys.readouterr().out
+    assert "2 posterior draws x 2 paired seeds" in out and "comes from parameter uncertainty" in out
