@@ -50,7 +50,8 @@ def apply_draw(scenario, params: list[dict], values: dict, path: Path):
     for p in params:
         for dotted in ([p["path"]] if isinstance(p["path"], str) else p["path"]):
             try:
-                set_path(data, dotted, float(values[p["name"]]))
+                v = values[p["name"]]
+                set_path(data, dotted, int(round(v)) if p.get("integer") else float(v))
             except ValueError as exc:
                 raise InputError(path, dotted, f"cannot take posterior parameter '{p['name']}': {exc}") from None
     return parse_scenario(data, path)

@@ -75,7 +75,11 @@ class Parameter(Strict):
     high: float
     unit: str = Field(min_length=1)
     prior: Literal["uniform"] = "uniform"
+    integer: bool = Field(False, description="round sampled values to whole numbers (for integer fields)")
     doc: str = ""
+
+    def value(self, x: float) -> float | int:
+        return int(round(x)) if self.integer else float(x)
 
     @model_validator(mode="after")
     def _check(self):

@@ -88,7 +88,7 @@ def scenario_at(cal: Calibration, values: dict) -> dict:
 def check_corners(cal: Calibration) -> None:
     """The all-low and all-high points must make valid scenarios, before anything runs."""
     for side in ("low", "high"):
-        scenario_at(cal, {p.name: float(getattr(p, side)) for p in cal.parameters})
+        scenario_at(cal, {p.name: p.value(getattr(p, side)) for p in cal.parameters})
 
 
 def run_specs(cal: Calibration, u: np.ndarray) -> tuple[list[RunSpec], pd.DataFrame]:
@@ -97,7 +97,7 @@ def run_specs(cal: Calibration, u: np.ndarray) -> tuple[list[RunSpec], pd.DataFr
     names = [p.name for p in cal.parameters]
     specs, rows = [], []
     for i, xi in enumerate(x):
-        values = {n: float(v) for n, v in zip(names, xi)}
+        values = {p.name: p.value(v) for p, v in zip(cal.parameters, xi)}
         scenario = scenario_at(cal, values)
         for r in range(cal.meta.seeds_per_point):
             ident = run_identity(values, r)
@@ -107,6 +107,9 @@ def run_specs(cal: Calibration, u: np.ndarray) -> tuple[list[RunSpec], pd.DataFr
                                  False, [], list(cal.timeseries)))
             rows.append({"point": i, "replicate": r, "run_id": rid, "seed": seed, **values,
                          **{f"u_{n}": float(ui) for n, ui in zip(names, u[i])}})
+    if len({s.run_id for s in specs}) < len(specs):
+        raise InputError(cal.path, "parameter", "two design points coincide once integer parameters are rounded; "
+                         "widen their ranges or run fewer points per wave")
     return specs, pd.DataFrame(rows)
 
 
