@@ -277,3 +277,12 @@ def test_compare_over_posterior_draws(small_run, tmp_path, capsys):
     assert runs[runs.draw == 0].units.iloc[0] == pytest.approx(first.units)
     out = capsys.readouterr().out
     assert "2 posterior draws x 2 paired seeds" in out and "comes from parameter uncertainty" in out
+
+
+def test_small_record_has_every_quantity():
+    from model.runs.observe import QUANTITIES
+
+    rows = load_record(Path(__file__).parent / "data" / "record_small.csv")
+    assert {r.quantity for r in rows} == set(QUANTITIES)
+    assert {r.id: r.use for r in rows}["guatemala_2011"] == "validation"
+    assert all(r.source for r in rows)

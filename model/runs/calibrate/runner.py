@@ -190,18 +190,31 @@ def _waves(cal: Calibration, folder: Path, backend: _Backend, progress: bool, ma
              f"(simulated; cut-off {cal.meta.cutoff:g}); emulator LOO R^2 "
              + ", ".join(f"{e.target} {e.r2_loo:.2f}" for e in ems))
         last_results, last_imp = results, (imp, imp_t)
+    final = _final_region(cal, emulators)
     posterior = _posterior(cal, last_results, *last_imp)
     write_table(folder / POSTERIOR, pa.Table.from_pandas(posterior, preserve_index=False))
     diag = {"name": cal.name, "measure": cal.meta.measure, "cutoff": cal.meta.cutoff,
             "var_obs": "((high - low) / 4)^2 per target: the record's range read as +-2 sd",
             "targets": [{"id": t.id, "quantity": t.quantity, "place": t.place, "start": t.start, "end": t.end,
                          "value": t.value, "low": t.low, "high": t.high, "unit": t.unit} for t in cal.targets],
-            "waves": waves_diag, "posterior_points": int(posterior.point.nunique()) if len(posterior) else 0,
+            "waves": waves_diag, "non_implausible_fraction_of_prior": final, "posterior_points": int(posterior.point.nunique()) if len(posterior) else 0,
             "posterior_runs": len(posterior), "runs_total": total}
     write_json(folder / DIAGNOSTICS, diag, default=json_default)
     _charts(cal, folder)
     return CalibrationReport(folder, len([w for w in waves_diag if "points" in w]), total, ran,
                              diag["posterior_points"], len(posterior), 0.0)
+
+
+def _final_region(cal: Calibration, emulators: list[list]) -> float:
+    """Share of the prior that every wave's emulators, the last one's included, judge non-implausible."""
+    from model.runs.calibrate.emulate import implausibility
+    from model.runs.calibrate.waves import lhs
+
+    cand = lhs(cal, cal.meta.candidates, "final region")
+    ok = np.ones(len(cand), bool)
+    for ems in emulators:
+        ok &= implausibility(ems, cand, cal.meta.measure) <= cal.meta.cutoff
+    return float(ok.mean())
 
 
 def _run_wave(cal, wave, wdir, specs, backend, progress, prev_fraction) -> int:
