@@ -183,6 +183,12 @@ def load_calibration(path: Path | str) -> Calibration:
     if not record_path.is_file():
         raise InputError(path, "calibration.record", f"record file not found: {record_path}")
     targets = select_targets(load_record(record_path), meta.targets, path, record_path)
+    taken = {p.name for p in spec.parameter} | {"run_id", "point", "replicate", "seed", "wall_seconds",
+                                                "implausibility"} | {f"u_{p.name}" for p in spec.parameter}
+    for t in targets:
+        if t.id in taken:
+            raise InputError(f"{record_path}:{t.line}", "id", f"target id '{t.id}' is also a parameter or result "
+                             f"column name of {path}; rename one of them")
     sc = parse_scenario(read_scenario_dict(scenario_path), scenario_path)
     base = dump(sc)
     for i, p in enumerate(spec.parameter):
