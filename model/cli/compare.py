@@ -17,6 +17,10 @@ def register(sub) -> None:
     c.add_argument("--steps", type=positive, help="months per run (default: each scenario's)")
     c.add_argument("--out", type=Path, help="folder for compare.csv, compare.parquet, runs.parquet "
                    "(default results/compare)")
+    c.add_argument("--posterior", type=Path, metavar="DIR",
+                   help="run each scenario at the posterior draws of a `corridor calibrate` folder x the seeds")
+    c.add_argument("--draws", type=positive, metavar="N",
+                   help="with --posterior: N draws, picked evenly from the posterior's points (default all)")
     c.add_argument("--quiet", action="store_true")
 
 
@@ -25,11 +29,21 @@ def cmd_compare(args) -> int:
 
     from model.runs.folders import check_target, default_out, mark, replace_folder, write_json
 
+    from model.errors import InputError
+
     out = args.out or default_out("compare")
     check_target(out, "compare")    # before any run: a refused --out must not cost the runs
-    with tqdm(total=len(args.scenarios) * args.replications, unit="pair", disable=args.quiet or None,
+    if args.draws is not None and args.posterior is None:
+        raise InputError(None, "--draws", "goes with --posterior DIR")
+    posterior = None
+    if args.posterior is not None:
+        from model.runs.posterior import load_draws
+
+        posterior = load_draws(args.posterior, args.draws)
+    n_draws = 1 if posterior is None else len(posterior[1])
+    with tqdm(total=len(args.scenarios) * args.replications * n_draws, unit="pair", disable=args.quiet or None,
               file=sys.stderr) as bar:
-        runs = compare(args.scenarios, args.replications, args.seed, args.steps, bar.update)
+        runs = compare(args.scenarios, args.replications, args.seed, args.steps, bar.update, posterior)
     t = table(runs)
     with replace_folder(out, "compare") as tmp:
         runs.to_parquet(tmp / "runs.parquet", index=False)
@@ -37,11 +51,19 @@ def cmd_compare(args) -> int:
         t.to_csv(tmp / "compare.csv", index=False)
         write_json(tmp / "manifest.json", mark({"scenarios": [str(p) for p in args.scenarios],
                                                 "replications": args.replications, "root_seed": args.seed,
-                                                "steps": args.steps}, "compare"))
+                                                "steps": args.steps,
+                                                "posterior": None if posterior is None else str(args.posterior),
+                                                "draws": n_draws if posterior is not None else None}, "compare"))
     print(format_table(t))
-    print(f"\nmean [min, max] over {args.replications} paired seeds. delivered % and seized %: cocaine in the "
+    over = f"{args.replications} paired seeds" if posterior is None else \
+        f"{n_draws} posterior draws x {args.replications} paired seeds"
+    print(f"\nmean [min, max] over {over}. delivered % and seized %: cocaine in the "
           "months the policy is in force, in % of the same months without the policy; migrants in people, "
           f"at the end of the run. Tables in {out}/")
+    if posterior is not None:
+        from model.runs.posterior import spread_sentence
+
+        print(spread_sentence(runs, "delivered_change_pct", "delivered %"))
     return 0
 
 

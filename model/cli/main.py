@@ -41,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     report_cli.register(sub)
     from model.cli import compare as compare_cli  # scenarios side by side
     compare_cli.register(sub)
+    from model.cli import calibrate as calibrate_cli  # history matching: sklearn is imported inside the handler
+    calibrate_cli.register(sub)
     from model.cli import dashboard as dashboard_cli  # dashboard: solara is imported only by the server it starts
     dashboard_cli.register(sub)
     return p
@@ -194,9 +196,10 @@ def main(argv: list[str] | None = None) -> int:
     from model.cli.sweep import HANDLERS as sweep_handlers
     from model.cli.report import HANDLERS as report_handlers
     from model.cli.compare import HANDLERS as compare_handlers
+    from model.cli.calibrate import HANDLERS as calibrate_handlers
     from model.cli.dashboard import HANDLERS as dashboard_handlers
     handlers = {"run": cmd_run, "validate": cmd_validate, **sweep_handlers, **report_handlers,
-                **compare_handlers, **dashboard_handlers}
+                **compare_handlers, **calibrate_handlers, **dashboard_handlers}
     try:
         code = handlers[args.command](args)
         sys.stdout.flush()               # a closed pipe shows here, not as noise at exit

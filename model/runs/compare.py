@@ -96,8 +96,9 @@ def comparable(loaded: list[tuple], steps: int | None) -> list[tuple]:
 
 
 def compare(paths: list[Path], replications: int, root_seed: int | None = None,
-            steps: int | None = None, progress=None) -> pd.DataFrame:
-    """One row per scenario and replication."""
+            steps: int | None = None, progress=None, posterior: tuple | None = None) -> pd.DataFrame:
+    """One row per scenario and replication (and posterior draw, when `posterior` is
+    (parameters, draws) from model.runs.posterior.load_draws)."""
     from model.policy import targeted_codes
     from model.runs.simulate import run_pair
     from model.scenario import check_steps, load_scenario
@@ -107,15 +108,29 @@ def compare(paths: list[Path], replications: int, root_seed: int | None = None,
     root = loaded[0][1].scenario.seed if root_seed is None else root_seed
     seeds = replication_seeds(root, replications)
     rows = []
-    for p, sc, cmap in comparable(loaded, steps):
-        targeted = targeted_codes(sc)
-        for k, seed in enumerate(seeds):
-            s = run_pair(sc, cmap, seed, steps)["summary"]
-            rows.append({"scenario": sc.scenario.name, "file": str(p), "replicate": k, "seed": seed,
-                         **outcomes(s, targeted)})
-            if progress:
-                progress()
+    for p, sc0, cmap in comparable(loaded, steps):
+        targeted = targeted_codes(sc0)
+        for draw in _draws(posterior):
+            sc = sc0 if draw is None else _at_draw(sc0, posterior[0], draw, p)
+            extra = {} if draw is None else {"draw": int(draw["draw"]),
+                                             **{q["name"]: float(draw[q["name"]]) for q in posterior[0]}}
+            for k, seed in enumerate(seeds):
+                s = run_pair(sc, cmap, seed, steps)["summary"]
+                rows.append({"scenario": sc.scenario.name, "file": str(p), **extra, "replicate": k, "seed": seed,
+                             **outcomes(s, targeted)})
+                if progress:
+                    progress()
     return pd.DataFrame(rows)
+
+
+def _draws(posterior):
+    return [None] if posterior is None else [row for _, row in posterior[1].iterrows()]
+
+
+def _at_draw(sc, params, draw, path):
+    from model.runs.posterior import apply_draw
+
+    return apply_draw(sc, params, draw, path)
 
 
 def table(df: pd.DataFrame) -> pd.DataFrame:
