@@ -21,9 +21,11 @@ class Commodity(IntEnum):
     COCAINE = 0   # north, tonnes
     ARMS = 1      # south, firearms
     WILDLIFE = 2  # north, specimens
+    TIMBER = 3    # north, m3 (precious hardwoods: a species group of the wildlife trade)
 
 
-UNITS = {Commodity.COCAINE: "t", Commodity.ARMS: "firearms", Commodity.WILDLIFE: "specimens"}
+UNITS = {Commodity.COCAINE: "t", Commodity.ARMS: "firearms", Commodity.WILDLIFE: "specimens",
+         Commodity.TIMBER: "m3"}
 
 
 @dataclass
@@ -36,6 +38,7 @@ class Shipment:
     step_edge: int = 0   # index of the next edge to traverse
     countries: int = 0   # bit set of countries whose land it crossed
     shipped: int = -1    # month shipped (set by the ledger)
+    group: int = -1      # wildlife species group (model/agents/wildlife.py), -1 for none
 
 
 @dataclass
@@ -77,7 +80,7 @@ class Ledger:
     def advance(self, speed_km: float, hazard: Callable[[np.ndarray, np.ndarray], np.ndarray],
                 final_seizure: np.ndarray, country_bits: np.ndarray, flow: np.ndarray,
                 rng: np.random.Generator, owner_flow: np.ndarray | None = None,
-                edge_flow: np.ndarray | None = None) -> StepEvents:
+                edge_flow: np.ndarray | None = None, edge_loads: np.ndarray | None = None) -> StepEvents:
         """Move every shipment one month along its route.
 
         hazard(commodities, edges): interdiction hazard of traversing each edge (asked only
@@ -87,7 +90,8 @@ class Ledger:
         first edge where the cumulative hazard exceeds an exponential draw, which is the
         exact discrete-time survival model, drawn once per shipment-step.
         owner_flow[cartel] accumulates each cartel's cocaine per node (plazas, contests);
-        edge_flow the cocaine per edge crossed without being seized on it (air landings).
+        edge_flow the cocaine per edge crossed without being seized on it (air landings),
+        edge_loads the number of cocaine loads that did so (landings, for deforestation).
 
         All shipments' stretches for the month are laid out as rows of one padded array,
         so the hazards are one cumulative sum; the per-shipment loop only does bookkeeping.
@@ -164,6 +168,8 @@ class Ledger:
         if edge_flow is not None:
             crossed = (col < np.where(seized, k, length)[row]) & (com[row] == Commodity.COCAINE)
             np.add.at(edge_flow, edges[crossed], vol[row[crossed]])
+            if edge_loads is not None:
+                np.add.at(edge_loads, edges[crossed], 1.0)
         return ev
 
     def _seize(self, ev: StepEvents, s: Shipment, node: int, edges: int, outcome: int) -> None:

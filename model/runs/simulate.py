@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from model.agents.wildlife import groups_for
 from model.corridor import CorridorModel, month_label
 from model.metrics import displacement, people_per_agent, summarize
 from model.policy import targeted_codes
@@ -80,11 +81,12 @@ def run_pair(scenario: Scenario, cmap, seed: int, steps: int | None = None,
     window = evaluation_window(scenario, steps)
     main = simulate(scenario, cmap, seed, steps, progress)
     people = people_per_agent(scenario)
-    summary = summarize(main.timeseries, main.cells, window, people)
+    units = {g.name: g.unit for g in groups_for(scenario, cmap)} or None
+    summary = summarize(main.timeseries, main.cells, window, people, units)
     out = {"main": main, "summary": summary, "counterfactual": None}
     if counterfactual and scenario.policy:
         cf = simulate(scenario.without_policy(), cmap, seed, steps, progress)
-        cf_summary = summarize(cf.timeseries, cf.cells, window, people)
+        cf_summary = summarize(cf.timeseries, cf.cells, window, people, units)
         summary["counterfactual"] = cf_summary
         summary["displacement"] = displacement(main.cells, cf.cells, targeted_mask(scenario, cmap),
                                                window, summary, cf_summary, cmap.country, cmap.country_codes,

@@ -20,6 +20,7 @@ from model.scenario.fields import P, Strict
 from model.scenario.homicides import Arms, Homicides
 from model.scenario.organisations import Alliances, Organisations
 from model.scenario.portfolio import Portfolio
+from model.scenario.wildlife import Deforestation, WildlifeTrade
 
 
 class Strategy(StrEnum):
@@ -348,6 +349,8 @@ class Scenario(Strict):
     arms: Arms = Arms()
     organisations: Organisations = Organisations()
     alliances: Alliances = Alliances()
+    wildlife: WildlifeTrade = WildlifeTrade()
+    deforestation: Deforestation = Deforestation()
     output: Output = Output()
     policy: list[PolicyLever] = Field(default_factory=list)
 
