@@ -23,6 +23,7 @@ class RunResult:
     cells: dict[str, np.ndarray]
     loads: pd.DataFrame | None = None   # one row per finished load
     journeys: pd.DataFrame | None = None   # one row per migrant group
+    forest: np.ndarray | None = None       # forest proxy at the start, ha per cell [x, y] (deforestation on)
 
 
 def simulate(scenario: Scenario, cmap, seed: int, steps: int | None = None, progress=None) -> RunResult:
@@ -35,8 +36,9 @@ def simulate(scenario: Scenario, cmap, seed: int, steps: int | None = None, prog
             progress()
     ts = model.recorder.timeseries()
     ts.insert(1, "month", [month_label(scenario, s) for s in ts.step])
+    forest = model.deforestation.forest0 if model.deforestation is not None else None
     return RunResult(scenario, seed, steps, ts, model.recorder.cells(), model.recorder.load_table(),
-                     model.recorder.journey_table())
+                     model.recorder.journey_table(), forest)
 
 
 def evaluation_window(scenario: Scenario, steps: int) -> tuple[int, int]:
