@@ -98,6 +98,8 @@ def load_scenario(path: Path | str):
         raise InputError(path, "scenario.map", f"map file not found: {map_path}")
     cmap = load_map(map_path, maritime_zone_km=sc.routing.maritime_zone_km)
     check_against_map(sc, cmap, path)
+    from model.agents.wildlife import groups_for   # the species-group data file, against the map
+    groups_for(sc, cmap)
     return sc, cmap
 
 
