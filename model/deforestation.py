@@ -1,4 +1,4 @@
-"""Narco-deforestation: forest cleared where cocaine lands in remote forest (§7.13).
+"""Narco-deforestation: forest cleared where cocaine lands in remote forest (§7.19).
 
 Each month, in every cell of the forest proxy, the forest lost is
 

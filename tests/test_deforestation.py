@@ -1,4 +1,4 @@
-"""Narco-deforestation (model/deforestation.py, MODEL.md §7.13) on the mode toy map: flights
+"""Narco-deforestation (model/deforestation.py, MODEL.md §7.19) on the mode toy map: flights
 from the origin strip land at Strip A (XA) or Strip B (XB); a biodiversity area on Strip A
 makes its cell, and only it, forest. Outcomes worked out by hand."""
 

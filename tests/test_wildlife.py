@@ -1,4 +1,4 @@
-"""Wildlife by species group (model/agents/wildlife.py, MODEL.md §7.12): volumes, units,
+"""Wildlife by species group (model/agents/wildlife.py, MODEL.md §7.18): volumes, units,
 the CITES training lever and the ledger per group, on the two-corridor toy map, with
 outcomes worked out by hand."""
 

@@ -1,4 +1,4 @@
-"""Wildlife by species group: from the biodiversity areas north on the drug routes (§7.12).
+"""Wildlife by species group: from the biodiversity areas north on the drug routes (§7.18).
 
 Each month every group sends `loads_per_month` consignments from each of its areas, its
 annual volume split evenly over areas and months. The gang whose base is nearest the area

@@ -30,7 +30,7 @@ def draw_run_charts(folder: Path, cmap=None, formats=("png",), dpi: int = DEFAUL
             ("outcomes", lambda o: outcome_dashboard(folder, out=o, formats=formats, dpi=dpi, run=run))]
     if run.has_cf:
         jobs.insert(2, ("displacement", lambda o: displacement_bars(out=o, formats=formats, dpi=dpi, run=run)))
-    if has_forest_loss(run):        # narco-deforestation (MODEL.md §7.13), when the run has any loss
+    if has_forest_loss(run):        # narco-deforestation (MODEL.md §7.19), when the run has any loss
         jobs.append(("deforestation", lambda o: deforestation_map(folder, out=o, formats=formats, dpi=dpi, run=run)))
     for stem, draw in jobs:
         fig = draw(out_dir / f"{stem}.png")

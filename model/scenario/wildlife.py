@@ -23,7 +23,7 @@ LAND_USE_SOURCE = ("order of magnitude, assumption: Tellman et al. 2021 (J. Illi
 
 
 class WildlifeTrade(Strict):
-    """Wildlife by species group from the biodiversity areas, on the drug routes (§7.12)."""
+    """Wildlife by species group from the biodiversity areas, on the drug routes (§7.18)."""
 
     groups_file: str = Field("", description="species-group data (TOML), relative to the scenario file; empty = "
                                              "off (gangs' illustrative wildlife_per_step instead)")
@@ -33,7 +33,7 @@ class WildlifeTrade(Strict):
 
 
 class Deforestation(Strict):
-    """Forest cleared where trafficking lands (§7.13): strips per landing, land use per tonne."""
+    """Forest cleared where trafficking lands (§7.19): strips per landing, land use per tonne."""
 
     enabled: bool = Field(False, description="record narco-deforestation (forest lost per cell, country and year)")
     ha_per_landing: float = P(2.6, unit="ha/landing", ge=0, le=1e4, source=STRIP_SOURCE,
