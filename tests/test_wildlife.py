@@ -215,3 +215,15 @@ def test_shipped_data_file_reads_on_the_transit_zone_map():
     assert [g.name for g in groups] == ["parrots_macaws", "reptiles", "orchids_plants", "hardwoods"]
     assert [g.unit for g in groups] == ["specimens", "specimens", "specimens", "m3"]
     assert all(g.source and g.uncertainty for g in groups)
+
+
+def test_summary_reports_each_group_in_its_unit(folder, cmap):
+    from model.metrics import summarize
+    m = run(scenario(folder, detection={"port_of_entry": 0.0, "land": 0.0}), cmap, 12)
+    ts = m.recorder.timeseries()
+    s = summarize(ts, m.recorder.cells(), (0, 12), wildlife_units={"parrots": "specimens", "wood": "m3"})
+    assert s["wildlife_by_group"]["wood"] == {"unit": "m3", "shipped": pytest.approx(120.0),
+                                              "delivered": ts.wildlife_wood_delivered.iloc[-1],
+                                              "seized": 0.0, "in_transit": ts.wildlife_wood_in_transit.iloc[-1]}
+    assert s["timber"]["shipped"] == pytest.approx(120.0)
+    assert "wildlife_by_group" not in summarize(ts, m.recorder.cells(), (0, 12))
