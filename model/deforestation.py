@@ -10,7 +10,8 @@ launder the profits), landings_i the drug flights that landed in the cell that m
 tonnes_landed_i their cocaine, and forest_i the forest left in the cell. Nothing is lost
 outside the proxy. The proxy, in the absence of a forest layer on the map: land within
 `forest_radius_km` of a biodiversity feature (the named reserves), with `forest_cover` of
-each such cell's area forested at the start. It is a proxy, not a forest map.
+each such cell's area forested at the start, and the land of `forest_jurisdictions` (the
+trafficking frontiers the record names) likewise. It is a proxy, not a forest map.
 """
 
 from __future__ import annotations
@@ -30,11 +31,14 @@ def cell_area_ha(cmap: CorridorMap) -> np.ndarray:
     return side_km ** 2 * np.cos(np.radians(cmap.lat)) * KM2_HA
 
 
-def forest_proxy(cmap: CorridorMap, radius_km: float, cover: float) -> np.ndarray:
-    """Forest at the start per cell [x, y], ha: `cover` of the land near biodiversity areas."""
+def forest_proxy(cmap: CorridorMap, radius_km: float, cover: float, jurisdictions=()) -> np.ndarray:
+    """Forest at the start per cell [x, y], ha: `cover` of the land near biodiversity areas
+    and of the land of the named `jurisdictions`."""
     near = np.zeros(cmap.shape, bool)
     for f in cmap.features_of("biodiversity"):
         near |= cmap.km_from(f.cell) <= radius_km
+    for code in jurisdictions:
+        near |= cmap.mask(code)
     return np.where(near & cmap.land, cover * cell_area_ha(cmap), 0.0)
 
 
@@ -43,7 +47,7 @@ class Deforestation:
 
     def __init__(self, cfg, cmap: CorridorMap):
         self.cfg = cfg
-        self.forest0 = forest_proxy(cmap, cfg.forest_radius_km, cfg.forest_cover)
+        self.forest0 = forest_proxy(cmap, cfg.forest_radius_km, cfg.forest_cover, cfg.forest_jurisdictions)
         self.forest = self.forest0.copy()
         self.step_lost = np.zeros(cmap.shape)
 

@@ -157,3 +157,26 @@ def test_corridor_run_writes_the_cells_and_the_map_is_drawn(tmp_path):
     with np.load(out / "cells.npz") as z:
         assert z["scenario_forest_lost"].sum() == pytest.approx(s["forest_lost_ha"], rel=1e-5)
         assert np.count_nonzero(z["forest_at_start"]) == 1
+
+
+def test_forest_jurisdictions_add_their_land_to_the_proxy(cmap):
+    f = forest_proxy(cmap, 1.0, 0.5, ["XB"])
+    xb = cmap.mask("XB") & cmap.land
+    assert (f[xb] > 0).all() and np.count_nonzero(f) == xb.sum() + 1     # XB's land and the reserve's cell
+    d = Deforestation(spec(forest_jurisdictions=["XB"]), cmap)
+    b = cmap.feature("Strip B").cell
+    landings = np.zeros(cmap.shape)
+    landings[b] = 1
+    assert d.month(landings, np.zeros(cmap.shape))[b] == pytest.approx(2.6)   # now forest
+
+
+def test_an_unknown_forest_jurisdiction_is_refused(tmp_path):
+    from model.errors import InputError
+    from model.scenario import load_scenario
+    write_forest_modes(tmp_path)
+    (tmp_path / "s.toml").write_text('[scenario]\nname = "s"\nmap = "modes.toml"\n[routing]\nmax_offshore_km = 0\n'
+                                     '[[cartel]]\nname = "A"\nsources = ["Origin"]\nports_of_entry = ["Port W"]\n'
+                                     '[deforestation]\nenabled = true\nforest_jurisdictions = ["XZ"]\n')
+    with pytest.raises(InputError) as e:
+        load_scenario(tmp_path / "s.toml")
+    assert e.value.field == "deforestation.forest_jurisdictions[0]"

@@ -57,7 +57,7 @@ def deforestation_map(folder, cmap=None, out: Path | None = None, formats=("png"
     norm = colors.LogNorm(vmin=max(vmax * 1e-3, 1e-6), vmax=vmax) if vmax > 0 else None
     im = ax.imshow(np.where(lost > 0, lost, np.nan).T, origin="lower", extent=_map_extent(cm), cmap=LOSS_CMAP,
                    norm=norm, interpolation="nearest", zorder=2)
-    ax.legend(handles=[Patch(color=FOREST, label="forest proxy (land near the named reserves)")],
+    ax.legend(handles=[Patch(color=FOREST, label="forest proxy (land near the named reserves, frontier departments)")],
               loc="lower left", fontsize=7, framealpha=0.92, edgecolor="none")
     cb = fig.colorbar(im, cax=fig.add_subplot(gs[1, 0]), orientation="horizontal")
     span = f"{run.month(0)} to {run.month(len(run.ts) - 1)}"
@@ -80,7 +80,7 @@ def deforestation_map(folder, cmap=None, out: Path | None = None, formats=("png"
         bx.spines[side].set_visible(False)
     fig.suptitle(f"Narco-deforestation: forest cleared where drug flights land — "
                  f"{scenario_title(run.summary['scenario'])}", fontsize=13, x=0.01, ha="left", fontweight="bold")
-    footer(fig, run.footer() + " · forest = a proxy (land near the named reserves), strips and land use "
+    footer(fig, run.footer() + " · forest = a proxy (land near the named reserves and in the frontier departments), strips and land use "
                                "per landing and per tonne (MODEL.md §7.19)")
     save(fig, out, formats, dpi)
     return fig

@@ -136,6 +136,8 @@ def check_against_map(sc: Scenario, cmap, path) -> None:
             raise InputError(path, f"gang[{i}].home", f"'{g.home}' is neither a feature nor a jurisdiction on the map")
     for i, o in enumerate(sc.migrants.origins):
         need_feature(o.name, ("migrant_origin",), f"migrants.origins[{i}].name")
+    for j, code in enumerate(sc.deforestation.forest_jurisdictions):
+        need_jur(code, f"deforestation.forest_jurisdictions[{j}]")
     for i, p in enumerate(sc.policy):
         for j, t in enumerate(p.target):
             need_jur(t, f"policy[{i}].target[{j}]")

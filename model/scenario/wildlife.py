@@ -46,6 +46,10 @@ class Deforestation(Strict):
                                        "distance of a named biodiversity area (Maya, Río Plátano, Bosawás, "
                                        "Darién ...) counts as forest",
                                 doc="reach of the forest proxy around each biodiversity area")
+    forest_jurisdictions: list[str] = Field(
+        default_factory=list, description="jurisdictions whose land also counts as forest in the proxy (e.g. the "
+                                          "trafficking frontiers the record names: GT-PE Petén, HN-GD Gracias a "
+                                          "Dios, PA-5 Darién)")
     forest_cover: float = P(0.7, unit="0-1", ge=0, le=1,
                             source="proxy, assumption (the biosphere reserves' cores are mostly closed forest)",
                             doc="share of a forest-proxy cell's area that is forest at the start")
