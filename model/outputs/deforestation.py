@@ -80,7 +80,7 @@ def deforestation_map(folder, cmap=None, out: Path | None = None, formats=("png"
         bx.spines[side].set_visible(False)
     fig.suptitle(f"Narco-deforestation: forest cleared where drug flights land — "
                  f"{scenario_title(run.summary['scenario'])}", fontsize=13, x=0.01, ha="left", fontweight="bold")
-    footer(fig, run.footer() + " · forest = a proxy (land near the named reserves and in the frontier departments), strips and land use "
-                               "per landing and per tonne (MODEL.md §7.19)")
+    footer(fig, run.footer() + " · forest = a proxy (land near the named reserves and in the frontier "
+                               "departments), strips and land use per landing and per tonne (MODEL.md §7.19)")
     save(fig, out, formats, dpi)
     return fig

@@ -17,9 +17,10 @@ STRIP_SOURCE = ("clandestine strips destroyed by the armed forces: 1,300 m x 20 
                 "Radio TGW); one strip per landing is an assumption (strips are destroyed and recut: more than 70 "
                 "destroyed in Honduras in 2012, Dialogo 2013; 80 in five months in Laguna del Tigre, Tico Times 2006)")
 LAND_USE_SOURCE = ("order of magnitude, assumption: Tellman et al. 2021 (J. Illicit Economies & Development 3(1)) "
-                   "find 417,329 ha lost 2000-19 in Honduras where land control shifted to traffickers, about "
-                   "21,000 ha a year, against roughly 100-300 t a year landed there (INCSR 2012: about 100 drug "
-                   "flights into Honduras in 2011, of 0.5-2 t each): 70-200 ha per tonne landed")
+                   "find 417,329 ha lost 2000-19 in Honduras where land control shifted (to large holdings the "
+                   "authors tie to narcotrafficking), about 21,000 ha a year, against roughly 100-300 t a year "
+                   "landed there (INCSR 2012: about 100 drug flights into Honduras in 2011; 0.5-2 t a flight is "
+                   "an assumption): 70-200 ha per tonne landed")
 
 
 class WildlifeTrade(Strict):
