@@ -25,6 +25,8 @@ from model.agents.enforcement import Enforcement
 from model.agents.gang import Wildlife, settle_gangs, territory_fields
 from model.agents.migrant import Migration, compose  # noqa: F401  (compose: tests import it here)
 from model.agents.organisations import Organisations
+from model.agents.wildlife import SpeciesTrade, groups_for
+from model.deforestation import Deforestation
 from model.flows import DELIVERED, Commodity, Ledger
 from model.homicides import HomicideModel, arms_by_country, population_for
 from model.metrics import Recorder
@@ -101,7 +103,10 @@ class CorridorModel(mesa.Model):
             for code in c.spec.plazas:
                 c.plaza[cmap.mask(code).ravel()] = 1.0
         self.gangs = [Gang(self, i, spec, _home(cmap, spec.home)) for i, spec in enumerate(scenario.gang)]
-        self.wildlife = Wildlife(self.gangs, cmap, g, self.router, self.cost_per_km)
+        groups = groups_for(scenario, cmap)             # wildlife by species group, if the scenario has them
+        self.wildlife = (SpeciesTrade(groups, self.gangs, cmap, g, self.router, self.cost_per_km) if groups
+                         else Wildlife(self.gangs, cmap, g, self.router, self.cost_per_km))
+        self.deforestation = Deforestation(scenario.deforestation, cmap) if scenario.deforestation.enabled else None
         self.organisations = Organisations(self)      # kingpin removals; successors join self.cartels
         self.alliances = Alliances(self)
         self.migration = Migration(self, cmap, g, self.router, scenario.migrants)
@@ -134,6 +139,8 @@ class CorridorModel(mesa.Model):
         t("gangs", self._gang_fields)
         t("routing", self._cartel_phase, now)
         events = t("transport", self._transport_phase)
+        if self.deforestation is not None:
+            t("deforestation", self._deforestation_phase)
         t("learning", self._learning_phase, events)
         t("migrants", self.migration.month, self.node_levels, self.coverage_all.ravel(),
           self.gang_strength.ravel(), self.rng, self._migrant_territory())
@@ -202,9 +209,9 @@ class CorridorModel(mesa.Model):
             wl = lv["wildlife_training"][g.dst]
             ac = lv["arms_control"][g.dst]
 
-            def by_commodity(x):
-                return np.stack([x, x * d.arms * (1.0 + d.arms_control_gain * ac),
-                                 x * d.wildlife * (1.0 + d.wildlife_training_gain * wl)])
+            def by_commodity(x):      # cocaine, arms, wildlife, timber (CITES-listed: as wildlife)
+                w = x * d.wildlife * (1.0 + d.wildlife_training_gain * wl)
+                return np.stack([x, x * d.arms * (1.0 + d.arms_control_gain * ac), w, w])
 
             self._edge_detect = by_commodity(np.array([d.land, d.sea, d.air])[g.mode] * self._mode_factor())
             air = np.where(g.mode == Mode.AIR, lv["air_interdiction"][g.dst], 0.0)
@@ -217,7 +224,7 @@ class CorridorModel(mesa.Model):
                 h += self._edge_air[com, edges]
             return h
 
-        final = np.array([d.port_of_entry, 0.0, d.port_of_entry * d.wildlife])
+        final = np.array([d.port_of_entry, 0.0, d.port_of_entry * d.wildlife, d.port_of_entry * d.wildlife])
         self.step_flow = np.zeros((len(Commodity), g.n))
         self.step_flow_by_cartel = np.zeros((len(self.cartels), g.n))   # for plazas and contests
         self.step_edge_flow = np.zeros(g.n_edges)
@@ -226,6 +233,14 @@ class CorridorModel(mesa.Model):
                                    self.country_bits, self.step_flow, self.rng,
                                    owner_flow=self.step_flow_by_cartel, edge_flow=self.step_edge_flow,
                                    edge_loads=self.step_edge_loads)
+
+    def _deforestation_phase(self) -> None:
+        """Forest cleared where this month's drug flights landed (model/deforestation.py)."""
+        air, n = self.air_edges, self.graph.n
+        at = self.graph.dst[air]
+        landings = np.bincount(at, weights=self.step_edge_loads[air], minlength=n)
+        tonnes = np.bincount(at, weights=self.step_edge_flow[air], minlength=n)
+        self.deforestation.month(landings.reshape(self.cmap.shape), tonnes.reshape(self.cmap.shape))
 
     def _learning_phase(self, ev) -> None:
         r, d, shape = self.config.routing, self.config.detection, self.cmap.shape

@@ -21,9 +21,11 @@ class Commodity(IntEnum):
     COCAINE = 0   # north, tonnes
     ARMS = 1      # south, firearms
     WILDLIFE = 2  # north, specimens
+    TIMBER = 3    # north, m3 (precious hardwoods: a species group of the wildlife trade)
 
 
-UNITS = {Commodity.COCAINE: "t", Commodity.ARMS: "firearms", Commodity.WILDLIFE: "specimens"}
+UNITS = {Commodity.COCAINE: "t", Commodity.ARMS: "firearms", Commodity.WILDLIFE: "specimens",
+         Commodity.TIMBER: "m3"}
 
 
 @dataclass
@@ -36,6 +38,7 @@ class Shipment:
     step_edge: int = 0   # index of the next edge to traverse
     countries: int = 0   # bit set of countries whose land it crossed
     shipped: int = -1    # month shipped (set by the ledger)
+    group: int = -1      # wildlife species group (model/agents/wildlife.py), -1 for none
 
 
 @dataclass
@@ -88,7 +91,7 @@ class Ledger:
         exact discrete-time survival model, drawn once per shipment-step.
         owner_flow[cartel] accumulates each cartel's cocaine per node (plazas, contests);
         edge_flow the cocaine per edge crossed without being seized on it (air landings),
-        edge_loads the number of cocaine loads that did so (flights, for air edges).
+        edge_loads the number of cocaine loads that did so (flights for air edges: air_flights_<CC>, landings for deforestation).
 
         All shipments' stretches for the month are laid out as rows of one padded array,
         so the hazards are one cumulative sum; the per-shipment loop only does bookkeeping.

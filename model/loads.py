@@ -14,7 +14,7 @@ from model.flows import SEIZED_AT_PORT, UNITS, Commodity
 
 OUTCOMES = ("delivered", "seized", "seized")       # by the ledger's outcome code
 COLUMNS = ("commodity", "owner", "volume", "shipped", "finished", "outcome", "node", "countries",
-           "tags", "air_countries", "cells", "km")
+           "tags", "air_countries", "cells", "km", "group")
 
 
 class LoadBook:
@@ -59,6 +59,7 @@ class LoadBook:
             "commodity": [Commodity(k).name.lower() for k in com],
             "volume": c["volume"].astype(float),
             "unit": [UNITS[Commodity(k)] for k in com],
+            "species_group": _group_names(model, c["group"].astype(np.int64)),
             "step_shipped": c["shipped"].astype(np.int64),
             "month_shipped": [month_label(s) for s in c["shipped"].astype(int)],
             "step_finished": c["finished"].astype(np.int64),
@@ -81,6 +82,12 @@ class LoadBook:
         out["cells"] = c["cells"].astype(np.int64)
         out["km"] = c["km"].astype(float)
         return pd.DataFrame(out)
+
+
+def _group_names(model, group: np.ndarray) -> list[str]:
+    """The wildlife species group of each load ('' for drugs, arms and ungrouped wildlife)."""
+    names = [g.name for g in getattr(model.wildlife, "groups", [])]
+    return [names[k] if k >= 0 else "" for k in group.tolist()]
 
 
 def _codes(bits: int, codes: list[str]) -> str:

@@ -12,6 +12,8 @@ import pandas as pd
 
 from model.agents import EnforcementUnit, MigrantState
 from model.agents.migrant import EVENTS
+from model.agents.wildlife import by_group
+from model.deforestation import deforestation_summary, forest_columns
 from model.flows import SEIZED, Commodity
 from model.journeys import journey_frame
 from model.loads import LoadBook
@@ -36,6 +38,7 @@ class Recorder:
         self.cell_flow: list[np.ndarray] = []      # cocaine t per cell per month (float32)
         self.cell_seizures: list[np.ndarray] = []
         self.cell_violence: list[np.ndarray] = []
+        self.cell_forest_lost: list[np.ndarray] = []   # ha per cell per month, with deforestation on
         cm = model.cmap
         self.countries = [c for c in cm.country_codes if c != "INTL"]
         self.loads = LoadBook()
@@ -84,6 +87,11 @@ class Recorder:
             if code != "INTL":
                 row[f"air_landings_{code}"] = float(landed[ci])
                 row[f"air_flights_{code}"] = int(round(flights[ci]))
+        if hasattr(m.wildlife, "columns"):          # wildlife by species group (model/agents/wildlife.py)
+            row |= m.wildlife.columns(ev, L)
+        if m.deforestation is not None:
+            row |= forest_columns(m.deforestation, m.node_country, list(cm.country_codes))
+            self.cell_forest_lost.append(m.deforestation.step_lost.astype(np.float32))
         vc = np.bincount(m.node_country, weights=violence.ravel(), minlength=len(cm.country_codes))
         for ci, code in enumerate(cm.country_codes):
             if code != "INTL":
@@ -114,9 +122,9 @@ class Recorder:
             # a load seized on an edge used its mode, but a flight stopped on its hop never landed
             tags, air = route_tags(s.route, m.graph, self._edge_tags, m.node_country)
             rows.append((s.commodity, s.owner, s.volume, s.shipped, node, outcome, s.countries,
-                         tags[edges], air[edges - (outcome == SEIZED)], edges, s.route.cum_list[edges]))
+                         tags[edges], air[edges - (outcome == SEIZED)], edges, s.route.cum_list[edges], s.group))
         cols = ("commodity", "owner", "volume", "shipped", "node", "outcome", "countries", "tags",
-                "air_countries", "cells", "km")
+                "air_countries", "cells", "km", "group")
         arr = {c: np.array(v) for c, v in zip(cols, zip(*rows))} if rows else \
             {c: np.zeros(0, float if c in ("volume", "km") else np.int64) for c in cols}
         arr["finished"] = np.full(len(rows), m.steps - 1, np.int64)
@@ -139,8 +147,11 @@ class Recorder:
 
     def cells(self) -> dict[str, np.ndarray]:
         """Per-month cell arrays [month, x, y]."""
-        return {"cocaine_flow": np.stack(self.cell_flow), "seizures": np.stack(self.cell_seizures),
-                "violence": np.stack(self.cell_violence)}
+        out = {"cocaine_flow": np.stack(self.cell_flow), "seizures": np.stack(self.cell_seizures),
+               "violence": np.stack(self.cell_violence)}
+        if self.cell_forest_lost:
+            out["forest_lost"] = np.stack(self.cell_forest_lost)
+        return out
 
 
 def migrant_events(migration, codes: list[str], people) -> dict:
@@ -227,11 +238,14 @@ def window_sum(cells: np.ndarray, window: tuple[int, int]) -> np.ndarray:
     return cells[a:b].sum(axis=0)
 
 
-def summarize(ts: pd.DataFrame, cells: dict, window: tuple[int, int], people: int | float | None = None) -> dict:
+def summarize(ts: pd.DataFrame, cells: dict, window: tuple[int, int], people: int | float | None = None,
+              wildlife_units: dict[str, str] | None = None) -> dict:
     """Headline numbers of one run. Flows and shares are over `window` [start, end).
 
     Migrants are counted in people (the timeseries already is); `people` (people per
-    agent) is recorded beside them as a note.
+    agent) is recorded beside them as a note. `wildlife_units` ({group: unit}) adds the
+    wildlife species groups' totals (runs with `wildlife.groups_file`); forest lost is
+    added when the timeseries has it (runs with deforestation on).
     """
     last = ts.iloc[-1]
     a, b = window
@@ -273,6 +287,11 @@ def summarize(ts: pd.DataFrame, cells: dict, window: tuple[int, int], people: in
     if "organisations" in ts.columns:       # runs saved before issue 14 have no such column
         org = ts.organisations
         out["organisations"] = {"start": int(org.iloc[0]), "end": int(org.iloc[-1]), "max": int(org.max())}
+    if wildlife_units:
+        out["timber"] = {k: float(last[f"timber_{k}"]) for k in ledger}
+        out["wildlife_by_group"] = by_group(ts, wildlife_units)
+    if "forest_lost_ha" in ts.columns:
+        out["deforestation"] = deforestation_summary(ts)
     if people is not None:
         out["people_per_agent"] = people
     return out

@@ -165,12 +165,20 @@ def test_outcome_dashboard(run_folder, run_data, tmp_path):
     plt.close(fig)
 
 
+def run_data_lost_forest(folder) -> bool:
+    import json
+    return json.loads((folder / "summary.json").read_text())["deforestation"]["forest_lost_ha"] > 0
+
+
 def test_draw_run_charts_writes_every_chart(run_folder, crackdown, tmp_path):
     from model.outputs.run_charts import draw_run_charts
 
     written = draw_run_charts(run_folder, crackdown[1], formats=("png",), dpi=40, out_dir=tmp_path)
-    assert sorted(p.name for p in written) == ["displacement.png", "flow_share.png", "outcomes.png",
-                                                "route_density.png"]
+    # the crackdown extends the baseline, which records narco-deforestation: its map is drawn
+    # because forest was lost in these 40 months (MODEL.md §7.19)
+    assert run_data_lost_forest(run_folder)
+    assert sorted(p.name for p in written) == ["deforestation.png", "displacement.png", "flow_share.png",
+                                                "outcomes.png", "route_density.png"]
     assert all(p.stat().st_size > 1000 for p in written)
 
 

@@ -89,7 +89,7 @@ DOCUMENTED = {  # README's loads.parquet table: column -> dtype kind
     "month_shipped": "O", "step_finished": "i", "month_finished": "O", "outcome": "O", "seized_x": "i",
     "seized_y": "i", "seized_lon": "f", "seized_lat": "f", "seized_jurisdiction": "O", "seized_country": "O",
     "seized_by": "O", **{k: "b" for k in FLAGS}, "vectors": "O", "air_landed": "O", "countries": "O",
-    "cells": "i", "km": "f"}
+    "cells": "i", "km": "f", "species_group": "O"}
 
 
 def test_loads_columns_and_units_are_the_documented_ones(coast):

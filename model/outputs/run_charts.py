@@ -9,6 +9,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from model.outputs.deforestation import deforestation_map, has_forest_loss  # noqa: E402
 from model.outputs.displacement import displacement_bars  # noqa: E402
 from model.outputs.maps import route_density_map  # noqa: E402
 from model.outputs.run_data import load_run  # noqa: E402
@@ -29,6 +30,8 @@ def draw_run_charts(folder: Path, cmap=None, formats=("png",), dpi: int = DEFAUL
             ("outcomes", lambda o: outcome_dashboard(folder, out=o, formats=formats, dpi=dpi, run=run))]
     if run.has_cf:
         jobs.insert(2, ("displacement", lambda o: displacement_bars(out=o, formats=formats, dpi=dpi, run=run)))
+    if has_forest_loss(run):        # narco-deforestation (MODEL.md §7.19), when the run has any loss
+        jobs.append(("deforestation", lambda o: deforestation_map(folder, out=o, formats=formats, dpi=dpi, run=run)))
     for stem, draw in jobs:
         fig = draw(out_dir / f"{stem}.png")
         plt.close(fig)

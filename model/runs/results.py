@@ -87,6 +87,8 @@ def write_results(result: dict, cmap, out_dir: Path, scenario_path: Path, argv: 
                 continue
             for k, v in res.cells.items():
                 arrays[f"{label}_{k}"], edges = windowed(v, size, window)
+        if main.forest is not None:                  # the forest proxy the losses are taken from
+            arrays["forest_at_start"] = main.forest
         np.savez_compressed(tmp / "cells.npz", window_edges=edges, west=cmap.west, south=cmap.south,
                             resolution=cmap.res, land=cmap.land, **arrays)
         summary = dict(result["summary"])

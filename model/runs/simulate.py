@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from model.agents.wildlife import groups_for
 from model.corridor import CorridorModel, month_label
 from model.metrics import displacement, people_per_agent, summarize
 from model.policy import targeted_codes
@@ -23,6 +24,7 @@ class RunResult:
     cells: dict[str, np.ndarray]
     loads: pd.DataFrame | None = None   # one row per finished load
     journeys: pd.DataFrame | None = None   # one row per migrant group
+    forest: np.ndarray | None = None       # forest proxy at the start, ha per cell [x, y] (deforestation on)
 
 
 def simulate(scenario: Scenario, cmap, seed: int, steps: int | None = None, progress=None) -> RunResult:
@@ -36,8 +38,9 @@ def simulate(scenario: Scenario, cmap, seed: int, steps: int | None = None, prog
             progress()
     ts = model.recorder.timeseries()
     ts.insert(1, "month", [month_label(scenario, s) for s in ts.step])
+    forest = model.deforestation.forest0 if model.deforestation is not None else None
     return RunResult(scenario, seed, steps, ts, model.recorder.cells(), model.recorder.load_table(),
-                     model.recorder.journey_table())
+                     model.recorder.journey_table(), forest)
 
 
 def evaluation_window(scenario: Scenario, steps: int) -> tuple[int, int]:
@@ -82,11 +85,12 @@ def run_pair(scenario: Scenario, cmap, seed: int, steps: int | None = None,
     window = evaluation_window(scenario, steps)
     main = simulate(scenario, cmap, seed, steps, progress)
     people = people_per_agent(scenario)
-    summary = summarize(main.timeseries, main.cells, window, people)
+    units = {g.name: g.unit for g in groups_for(scenario, cmap)} or None
+    summary = summarize(main.timeseries, main.cells, window, people, units)
     out = {"main": main, "summary": summary, "counterfactual": None}
     if counterfactual and scenario.policy:
         cf = simulate(scenario.without_policy(), cmap, seed, steps, progress)
-        cf_summary = summarize(cf.timeseries, cf.cells, window, people)
+        cf_summary = summarize(cf.timeseries, cf.cells, window, people, units)
         summary["counterfactual"] = cf_summary
         summary["displacement"] = displacement(main.cells, cf.cells, targeted_mask(scenario, cmap),
                                                window, summary, cf_summary, cmap.country, cmap.country_codes,

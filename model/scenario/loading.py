@@ -100,6 +100,8 @@ def load_scenario(path: Path | str):
         raise InputError(path, "scenario.map", f"map file not found: {map_path}")
     cmap = load_map(map_path, maritime_zone_km=sc.routing.maritime_zone_km)
     check_against_map(sc, cmap, path)
+    from model.agents.wildlife import groups_for   # the species-group data file, against the map
+    groups_for(sc, cmap)
     return sc, cmap
 
 
@@ -136,6 +138,8 @@ def check_against_map(sc: Scenario, cmap, path) -> None:
             raise InputError(path, f"gang[{i}].home", f"'{g.home}' is neither a feature nor a jurisdiction on the map")
     for i, o in enumerate(sc.migrants.origins):
         need_feature(o.name, ("migrant_origin",), f"migrants.origins[{i}].name")
+    for j, code in enumerate(sc.deforestation.forest_jurisdictions):
+        need_jur(code, f"deforestation.forest_jurisdictions[{j}]")
     for i, p in enumerate(sc.policy):
         for j, t in enumerate(p.target):
             need_jur(t, f"policy[{i}].target[{j}]")

@@ -21,6 +21,7 @@ from model.scenario.homicides import Arms, Homicides
 from model.scenario.organisations import Alliances, Organisations
 from model.scenario.portfolio import Portfolio
 from model.scenario.series import Series, calendar_year
+from model.scenario.wildlife import Deforestation, WildlifeTrade
 
 
 class Strategy(StrEnum):
@@ -353,6 +354,8 @@ class Scenario(Strict):
     arms: Arms = Arms()
     organisations: Organisations = Organisations()
     alliances: Alliances = Alliances()
+    wildlife: WildlifeTrade = WildlifeTrade()
+    deforestation: Deforestation = Deforestation()
     output: Output = Output()
     policy: list[PolicyLever] = Field(default_factory=list)
     series: list[Series] = Field(default_factory=list, description="yearly inputs (demand, production)")
