@@ -63,3 +63,9 @@ def test_the_generated_sections_are_kept_in_validation_md():
     names = {p.name for p in GENERATED_MD}
     assert names == {"record_table.md", "scenario_effects.md"}
     assert record_table.HERE == scenario_effects.HERE == GENERATED_MD[0].parent
+
+
+@pytest.mark.parametrize("lo,hi,word", [(0.1, 0.2, "below"), (0.9, 1.2, "above"), (0.5, 1.0, "includes")])
+def test_a_scenario_effect_is_set_against_the_record_over_every_seed(lo, hi, word):
+    said = scenario_effects._against({"mean": (lo + hi) / 2, "min": lo, "max": hi}, 0.8)
+    assert word in said and "+80%" in said
