@@ -200,6 +200,8 @@ def write_section(rec: dict, path: Path) -> None:
         lines.append(f"| {r['quantity']} | {r['record']} | {r['source']} | {band} | {_cell(r['baseline'])} | "
                      f"{yes[r['within_baseline']]} | {_cell(r['crackdown'])} | {yes[r['within_crackdown']]} | "
                      f"{r['judged_on']} | {r['note']} |")
+    off = [f"{r['quantity']} ({_cell(r[r['judged_on']])} against {r['record']})" for r in tests if r["within"] is False]
+    lines += ["", "Off the record (tested rows, the run judged on): " + ("; ".join(off) or "none") + "."]
     path.write_text("\n".join(lines) + "\n")
 
 
