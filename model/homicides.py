@@ -1,14 +1,18 @@
 """Homicides per country and month, so runs can be set against the homicide record.
 
 Violence events (model.violence) stay what the maps show; this submodel turns the same
-drivers into homicides. Per land cell i of country c, each month:
+drivers into homicides. Every term is a *rate* (homicides per 100,000 residents a year), so a
+country's rate does not depend on its size. Per land cell i of country c, each month:
 
-    λ_i = [ b_c + m_c·(k_c + v_c·contested_i + v_g·gang_i) ] · (1 + shock_i)
+    r_i = B_c + m_c·(h_e·rise_c + h_c·contested_i + h_g·gang_i)        per 100,000 a year
+    λ_i = r_i · (P_c / L_c) / 100,000 / 12 · (1 + shock_i)
 
-b_c and k_c are the country's baseline and crackdown homicides spread evenly over its land
-cells, m_c = ((K_c + S_c) / K_c)^ε the arms multiplier (K_c firearms held before the run,
-S_c the trafficked stock). Homicides draw from their own random stream, so switching them
-on or off changes no other number of a run.
+P_c / L_c is the country's population spread evenly over its L_c land cells (the map has no
+population grid), so the country's rate is the mean of its cells' rates: the share of its
+land that is contested or gang territory, not the count of such cells, sets it.
+m_c = ((K_c + S_c) / K_c)^ε is the arms multiplier (K_c firearms held before the run, S_c the
+trafficked stock). Homicides draw from their own random stream, so switching them on or off
+changes no other number of a run.
 """
 
 from __future__ import annotations
@@ -91,7 +95,7 @@ class HomicideModel:
     def pop(self, year: float) -> np.ndarray:
         """Population per country index in (fractional) `year`; 0 where unknown."""
         return np.array([self.population.at(c, year) or 0.0 if ok else 0.0
-                         for c, ok in zip(self.codes, self.has_pop)])
+                         for c, ok in zip(self.codes, self.has_pop)], dtype=float)
 
     def add_arms(self, by_country: np.ndarray) -> None:
         """Firearms delivered this month per country join the stock, after depreciation."""
@@ -119,12 +123,12 @@ class HomicideModel:
         is the excess rate after leadership removals this month (model/agents/organisations.py)."""
         h = self.h
         pop = self.pop(year)
-        per_month = pop / PER / 12.0
-        spread = np.divide(1.0, self.land_cells, out=np.zeros_like(self.land_cells), where=self.land_cells > 0)
-        base = (self.baseline * per_month * spread)[self.country]
-        crack = (h.crackdown * self.crackdown_rise(coverage) * per_month * spread)[self.country]
-        local = h.contest * contested + h.gang * gang_strength
-        lam = (base + self.arms_multiplier(pop)[self.country] * (crack + local)) * (1.0 + self.shock)
+        # people per land cell / 100,000 / 12: turns a cell's yearly rate into its expected homicides a month
+        per_cell = np.divide(pop, self.land_cells * PER * 12.0, out=np.zeros_like(pop), where=self.land_cells > 0)
+        trafficking = (h.crackdown * self.crackdown_rise(coverage))[self.country] \
+            + h.contest * contested + h.gang * gang_strength
+        rate = self.baseline[self.country] + self.arms_multiplier(pop)[self.country] * trafficking
+        lam = rate * per_cell[self.country] * (1.0 + self.shock)
         if kingpin_shock is not None:
             lam = lam * (1.0 + kingpin_shock)
         self.shock *= 1.0 - h.shock_decay

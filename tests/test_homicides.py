@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from model.corridor import CorridorModel
 from model.homicides import HomicideModel, Population, arms_by_country, rate_per_100k
@@ -43,11 +45,11 @@ def test_rate_per_100k_by_hand():
     assert homicide_rates(ts) == {"XW": {"2004": 40.0}}   # 2005 is not whole; XE has no population
 
 
-def toy_model(h: dict, arms: dict | None = None, shape=(3, 2)):
-    """Country 0 (XW) on every cell of a `shape` grid, 1,000,000 people in every year."""
+def toy_model(h: dict, arms: dict | None = None, shape=(3, 2), people=1_000_000):
+    """Country 0 (XW) on every cell of a `shape` grid, `people` people in every year."""
     country = np.zeros(shape, np.int64)
     return HomicideModel(Homicides(deterministic=True, **h), Arms(**(arms or {})), country,
-                         np.ones(shape, bool), ["XW"], Population({"XW": [(2000, 1_000_000)]}), seed=1)
+                         np.ones(shape, bool), ["XW"], Population({"XW": [(2000, people)]}), seed=1)
 
 
 def test_with_every_driver_off_homicides_are_the_baseline_rate_times_population():
@@ -77,10 +79,11 @@ def test_doubling_the_firearms_stock_multiplies_trafficking_homicides_by_two_to_
     gang = np.zeros(shape)
     gang[0, 0] = 1.0
     h = dict(OFF, baseline_rate=0.0, gang=3.0, arms_elasticity=elasticity)
-    arms = dict(legacy_per_100k=10_000.0)       # 1,000,000 people: 100,000 firearms already held
-    before = toy_model(h, arms).month(2005.5, np.zeros(shape), gang, np.zeros(shape))[0][0]
-    m = toy_model(h, arms)
-    m.add_arms(np.array([100_000.0]))           # trafficked stock = legacy stock: total doubled
+    arms = dict(legacy_per_100k=10_000.0)       # 7,200,000 people: 720,000 firearms already held
+    # 7,200,000 people on 6 cells: 1,200,000 a cell, where 1 per 100,000 a year is 1 homicide a month
+    before = toy_model(h, arms, people=7_200_000).month(2005.5, np.zeros(shape), gang, np.zeros(shape))[0][0]
+    m = toy_model(h, arms, people=7_200_000)
+    m.add_arms(np.array([720_000.0]))           # trafficked stock = legacy stock: total doubled
     after = m.month(2005.5, np.zeros(shape), gang, np.zeros(shape))[0][0]
     assert before == pytest.approx(3.0)
     assert after == pytest.approx(3.0 * 2 ** elasticity)
@@ -93,16 +96,58 @@ def test_the_stock_depreciates_and_is_replenished_by_deliveries():
     assert m.stock[0] == pytest.approx(1000 * 0.9 + 500)
 
 
-def test_contested_plazas_and_gang_territory_add_their_parameter_per_cell():
+def test_contested_plazas_and_gang_territory_add_their_rate_per_cell():
     shape = (3, 2)
     contested = np.zeros(shape)
     contested[1, 1] = 2                      # three organisations' cocaine through one cell
     gang = np.zeros(shape)
     gang[2, 0] = 0.5
-    m = toy_model(dict(OFF, baseline_rate=0.0, contest=1.5, gang=4.0))
+    # 1,200,000 people a cell: a rate of 1 per 100,000 a year is 1 homicide a month there
+    m = toy_model(dict(OFF, baseline_rate=0.0, contest=1.5, gang=4.0), people=7_200_000)
     lam = m.expected(2005.5, contested, gang, np.zeros(shape))
     assert lam[1, 1] == pytest.approx(3.0) and lam[2, 0] == pytest.approx(2.0)
     assert lam.sum() == pytest.approx(5.0)
+
+
+def two_countries(people_w: float, people_s: float) -> HomicideModel:
+    """XW on the 6 cells of row x = 0..2 (3 x 2), XS on the 2 cells of x = 3: sizes and
+    populations differ; the drivers below put the same share of each country's land in play."""
+    country = np.zeros((4, 2), np.int64)
+    country[3, :] = 1
+    h = Homicides(deterministic=True, **dict(OFF, baseline_rate=5.0, contest=20.0, gang=10.0))
+    pop = Population({"XW": [(2000, people_w)], "XS": [(2000, people_s)]})
+    return HomicideModel(h, Arms(), country, np.ones((4, 2), bool), ["XW", "XS"], pop, seed=1)
+
+
+def yearly_rates(m: HomicideModel, contested, gang) -> np.ndarray:
+    count, pop = m.month(2005.5, contested, gang, np.zeros(contested.shape))
+    return count * 12 / pop * 100_000
+
+
+def test_a_small_country_with_the_same_drivers_per_resident_gets_the_same_rate():
+    """Half of each country's land contested by one extra organisation and gang strength 0.3
+    everywhere: 5 + 20 x 1/2 + 10 x 0.3 = 18 per 100,000 a year in both, though XS has 2 cells
+    and 1% of XW's people. (As per-cell counts, XS's rate was 100 x 3 = 300 x XW's.)"""
+    contested = np.zeros((4, 2))
+    contested[0:3, 0] = 1                    # 3 of XW's 6 cells
+    contested[3, 0] = 1                      # 1 of XS's 2 cells
+    gang = np.full((4, 2), 0.3)
+    rates = yearly_rates(two_countries(10_000_000, 100_000), contested, gang)
+    assert rates == pytest.approx([18.0, 18.0])
+
+
+@settings(max_examples=40, deadline=None)
+@given(people_w=st.floats(1e3, 1e9), people_s=st.floats(1e3, 1e9),
+       contested_cells=st.integers(0, 2), gang=st.floats(0, 5))
+def test_a_countrys_rate_does_not_depend_on_its_population(people_w, people_s, contested_cells, gang):
+    """The same share of land in play gives the same rate whatever the two populations."""
+    contested = np.zeros((4, 2))
+    contested[0:3, 0:contested_cells] = 1    # the same share of XW's land ...
+    contested[3, 0:contested_cells] = 1      # ... as of XS's
+    g = np.full((4, 2), gang)
+    rates = yearly_rates(two_countries(people_w, people_s), contested, g)
+    expected = 5.0 + 20.0 * contested_cells / 2 + 10.0 * gang
+    assert rates == pytest.approx([expected, expected], rel=1e-9)
 
 
 def test_a_crackdown_adds_homicides_in_proportion_to_the_rise_above_the_moving_baseline():

@@ -31,6 +31,9 @@ ROOT_SEED = 2009
 # what changed since the last run (after the cases). Edit those files, not VALIDATION.md.
 CALIBRATION_MD = ROOT / "experiments" / "calibration" / "baseline_calibration.md"
 CHANGES_MD = ROOT / "experiments" / "validation" / "what_changed.md"
+# Sections other generators write (record_table.py, scenario_effects.py), kept after the cases.
+GENERATED_MD = [ROOT / "experiments" / "validation" / "record_table.md",
+                ROOT / "experiments" / "validation" / "scenario_effects.md"]
 
 
 def spread(values) -> dict:
@@ -180,6 +183,8 @@ def write_markdown(results: list[dict], seeds: list[int], path: Path, date: str 
                   f"- Criterion: {r['criterion']}", "- Measured:"]
         lines += [f"  - {k}: {_fmt(v)}" for k, v in r["measured"].items()]
         lines.append("")
+    for section in GENERATED_MD:
+        lines += _hand_written(section)
     lines += _hand_written(CHANGES_MD)
     path.write_text("\n".join(lines).rstrip("\n") + "\n")
 
@@ -196,6 +201,12 @@ def _fmt(v) -> str:
     return str(v)
 
 
+def rewrite_markdown() -> None:
+    """VALIDATION.md again from results.json and the generated sections (no run)."""
+    rec = json.loads((ROOT / "experiments" / "validation" / "results.json").read_text())
+    write_markdown(rec["results"], rec["seeds"], ROOT / "VALIDATION.md", rec.get("date"))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", type=int, default=5)
@@ -204,8 +215,7 @@ def main() -> None:
     args = ap.parse_args()
     out = ROOT / "experiments" / "validation" / "results.json"
     if args.markdown_only:
-        rec = json.loads(out.read_text())
-        write_markdown(rec["results"], rec["seeds"], ROOT / "VALIDATION.md", rec.get("date"))
+        rewrite_markdown()
         return
     seeds = replication_seeds(ROOT_SEED, args.seeds)
     results = []

@@ -11,6 +11,15 @@ ARMS_GAO = ("GAO-21-322 (2021): about 70% of firearms recovered and traced in Me
             "the US; Mexico estimates about 200,000 smuggled a year")
 
 
+# The trafficking terms were per-cell counts (1.0 and 0.5 homicides per cell and month), which
+# made a small country on a busy route blow up; as rates they are those counts at the
+# transit-zone map's mean 69,700 people per land cell (564 million people on 8,088 land cells
+# of countries with population data, 2008): x 12 x 100,000 / 69,700 = x 17.2. A conversion,
+# not a calibration: the region-wide total at uniform density is what it was.
+CONVERTED = ("modelling assumption, converted from 1.0 (contest) and 0.5 (gang) homicides/(cell·month) at "
+             "the map's mean 69,700 people per land cell (x 17.2)")
+
+
 class Arms(Strict):
     """Firearms moved south and the stock they build per country (§7.11)."""
 
@@ -38,12 +47,13 @@ class Homicides(Strict):
                              doc="homicides not due to trafficking, where baseline_by_country names none")
     baseline_by_country: dict[str, float] = Field(
         default_factory=dict, description="baseline_rate per country code (homicides/100,000·year)")
-    contest: float = P(1.0, unit="homicides/(cell·month·extra organisation)", ge=0, le=1e4,
-                       source="modelling assumption; direction: Dell, AER 2015",
-                       doc="homicides where more than one organisation's cocaine passes (contested plazas)")
-    gang: float = P(0.5, unit="homicides/(strength·cell·month)", ge=0, le=1e4,
-                    source="modelling assumption; CSIS 2009 (maras' extortion and turf violence)",
-                    doc="homicides in gang territory, whether or not cocaine passes")
+    contest: float = P(17.2, unit="homicides/100,000·year per extra organisation in a cell", ge=0, le=1e4,
+                       source=CONVERTED + "; direction: Dell, AER 2015",
+                       doc="homicide rate added in a cell where more than one organisation's cocaine passes "
+                           "(contested plazas), per organisation beyond the first")
+    gang: float = P(8.6, unit="homicides/100,000·year per unit gang strength in a cell", ge=0, le=1e4,
+                    source=CONVERTED + "; CSIS 2009 (maras' extortion and turf violence)",
+                    doc="homicide rate added in gang territory, whether or not cocaine passes")
     crackdown: float = P(10.0, unit="homicides/100,000·year per unit relative rise", ge=0, le=1e4,
                          source="modelling assumption; direction: Mexico's rate ~8 (2007) to ~22-24 "
                                 "(2010-11) after the crackdown (INEGI)",

@@ -236,7 +236,7 @@ class Migrants(Strict):
     # and the route meet (MODEL.md §7.10); every rate 0 = off, today's model exactly
     kidnapping: float = P(0.0, unit="probability/month per unit territory", ge=0, le=1,
                           source="CNDH special reports: 9,758 migrants kidnapped Sep 2008-Feb 2009, "
-                                 "11,333 Apr-Sep 2010 (the magnitude to reach; scenarios/migrant_dangers.toml)",
+                                 "11,333 Apr-Sep 2010 (the magnitude to reach; scenarios/baseline.toml)",
                           doc="chance a month that a migrant in territory of strength 1 is kidnapped")
     kidnap_months: int = P(1, unit="months", ge=1, le=120,
                            source="modelling assumption (CNDH 2009: held until relatives pay a ransom)",
