@@ -11,6 +11,7 @@ from model.agents.wildlife import groups_for
 from model.corridor import CorridorModel, month_label
 from model.metrics import displacement, people_per_agent, summarize
 from model.policy import targeted_codes
+from model.runs.routes import commodity_routes
 from model.scenario import Scenario, check_steps
 from model.scenario.series import check_series_cover
 
@@ -87,10 +88,12 @@ def run_pair(scenario: Scenario, cmap, seed: int, steps: int | None = None,
     people = people_per_agent(scenario)
     units = {g.name: g.unit for g in groups_for(scenario, cmap)} or None
     summary = summarize(main.timeseries, main.cells, window, people, units)
+    summary["by_route"] = commodity_routes(main.loads, window)
     out = {"main": main, "summary": summary, "counterfactual": None}
     if counterfactual and scenario.policy:
         cf = simulate(scenario.without_policy(), cmap, seed, steps, progress)
         cf_summary = summarize(cf.timeseries, cf.cells, window, people, units)
+        cf_summary["by_route"] = commodity_routes(cf.loads, window)
         summary["counterfactual"] = cf_summary
         summary["displacement"] = displacement(main.cells, cf.cells, targeted_mask(scenario, cmap),
                                                window, summary, cf_summary, cmap.country, cmap.country_codes,
