@@ -178,12 +178,13 @@ def test_scenario_name_must_be_a_plain_slug(tmp_path, name):
 
 
 def test_shipped_names_are_slugs():
-    from model.scenario import load_scenario
+    from model.scenario import load_scenario, read_toml
+    from model.runs.calibrate.spec import load_calibration
     from model.runs.sweep import load_experiment
     for p in SCENARIOS.glob("*.toml"):
         load_scenario(p)
-    for p in (ROOT / "experiments").glob("*.toml"):
-        load_experiment(p)
+    for p in (ROOT / "experiments").glob("*.toml"):      # sweeps, and calibrations ([calibration])
+        (load_calibration if "calibration" in read_toml(p) else load_experiment)(p)
 
 
 def test_default_out_stays_inside_results():
