@@ -148,10 +148,11 @@ def test_scheduler_local_cluster_and_in_process_give_the_same_numbers(tmp_path, 
 
 def test_worker_with_four_threads_gives_the_in_process_numbers_run_by_run(tmp_path):
     """Dask runs one task per thread: the runs of a --nthreads 4 worker share its process
-    (map and routing graph) and step at the same time, yet each equals its serial run."""
+    (map and routing graph) and step at the same time, yet each equals its serial run.
+    On the toy map (8 runs): models in threads on the full map are tests/test_thread_safety.py's."""
     cluster = Cluster(tmp_path).start(n_workers=1, nthreads=4)
     try:
-        exp = ROOT / "experiments" / "smoke.toml"
+        exp = write_toy_experiment(tmp_path / "exp", steps=60, replications=2)
         results = {}
         for label, flags in (("threads", ["--scheduler", str(cluster.file)]), ("serial", ["--workers", "0"])):
             out = tmp_path / label
