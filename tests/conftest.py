@@ -32,3 +32,14 @@ def corridor_cli(*args, cwd=None, timeout=600):
     env = dict(os.environ, MPLBACKEND="Agg")
     return subprocess.run([sys.executable, "-m", "model.cli", *map(str, args)], cwd=cwd or ROOT,
                           capture_output=True, text=True, timeout=timeout, env=env)
+
+
+# The longest files (seconds on this 2-core machine, serial), started first: with
+# `-n auto --dist loadfile` a long file collected last would run alone at the end.
+LONGEST_FIRST = ("test_validation.py", "test_sweep_distributed.py", "test_cli.py", "test_sweep_guard.py",
+                 "test_sweep.py", "test_calibrate.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(LONGEST_FIRST)))    # stable: the rest keep order
