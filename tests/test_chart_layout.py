@@ -156,3 +156,10 @@ def test_sensitivity_chart_of_a_nan_outcome_has_no_zero_bars(nan_sweep):
     assert len([t for t in ax.texts if t.get_gid() == "missing"]) == len(idx)
     assert f"in {k} of {n} runs" in ax.get_title(loc="left")
     plt.close(fig)
+
+
+def test_people_counts_read_without_a_scientific_offset():
+    from model.outputs.series import people_tick
+
+    assert people_tick(1_500_000) == "1.5 million" and people_tick(1_000_000) == "1 million"
+    assert people_tick(500_000) == "500,000" and people_tick(0) == "0"

@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+import matplotlib.ticker  # noqa: E402
 from model.metrics import window_change, window_span  # noqa: E402
 from model.outputs.run_data import RunData, load_run  # noqa: E402
 from model.outputs.style import (DEFAULT_DPI, INK, MUTED, WITH, WITHOUT, bottom_legend, country_name,  # noqa: E402
@@ -161,6 +162,8 @@ def outcome_dashboard(folder, out: Path | None = None, formats=("png",), dpi: in
         for yi, val in zip(y - h / 2, mcf):
             ax.text(val + top * 0.01, yi, f"{val:,.0f}", va="center", fontsize=8, color=MUTED)
     ax.set_xlim(0, top * 1.15)
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=4))
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(people_tick))   # never a "1e6" offset
     ax.set_yticks(y)
     ax.set_yticklabels([k.capitalize() for k in MIGRANT_OUTCOMES], fontsize=9)
     if "people_per_agent" in s:      # counts in people; older result folders counted agents
@@ -176,3 +179,8 @@ def outcome_dashboard(folder, out: Path | None = None, formats=("png",), dpi: in
     footer(fig, run.footer())
     save(fig, out, formats, dpi)
     return fig
+
+
+def people_tick(v: float, _pos=None) -> str:
+    """Counts of people as a reader says them: 500,000; 1.5 million."""
+    return f"{v / 1e6:g} million" if abs(v) >= 1e6 else f"{v:,.0f}"
