@@ -4,6 +4,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+from pydantic import ValidationError
+
 
 class InputError(Exception):
     """A problem with a user's file or flag.
@@ -81,3 +83,19 @@ def read_toml(path: Path | str) -> dict:
         raise InputError(path, None, f"malformed TOML: {exc}") from None
     except UnicodeDecodeError:
         raise InputError(path, None, "not a UTF-8 text file") from None
+
+
+def read_spec(path: Path | str, schema, guide: str):
+    """A user's TOML file read and checked against a pydantic `schema`, or one InputError."""
+    try:
+        return schema.model_validate(read_toml(path))
+    except ValidationError as exc:
+        raise from_validation(exc, path, guide) from None
+
+
+def file_beside(path: Path, relative: str, field: str, what: str) -> Path:
+    """A file named relative to the folder of `path` (its field `field`), which must exist."""
+    target = (path.parent / relative).resolve()
+    if not target.is_file():
+        raise InputError(path, field, f"{what} file not found: {target}")
+    return target

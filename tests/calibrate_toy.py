@@ -7,40 +7,12 @@ from pathlib import Path
 
 import numpy as np
 
-from toy import write_two_corridors
+from toy import one_cartel_scenario, write_two_corridors
 
 # Five shipments a month of `tonnes_per_shipment` t; patrol units on the west corridor for the
 # whole run push loads east (transit share of XE rises with the units, concave) and seize some
 # (cocaine delivered falls with them, and grows in proportion with the tonnes per shipment).
-TOY_SCENARIO = """
-[scenario]
-name = "toy_cal"
-map = "two_corridors.toml"
-steps = 24
-
-[routing]
-max_offshore_km = 0
-speed_km_per_step = 200
-risk_decay = 0.3
-
-[[cartel]]
-name = "A"
-sources = ["Source"]
-ports_of_entry = ["Port"]
-shipments_per_step = 5
-tonnes_per_shipment = 1.2
-arms_per_tonne = 0
-
-[jurisdictions.XW]
-strategy = "static"
-
-[[policy]]
-lever = "enforcement_units"
-target = ["XW"]
-start = 0
-end = 24
-value = 6
-"""
+TOY_SCENARIO = one_cartel_scenario("toy_cal", 24, "start = 0\nend = 24\nvalue = 6\n", tonnes=1.2)
 
 TRUTH = {"units": 3.0, "tonnes": 1.8}
 PARAMETERS = """

@@ -4,38 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from toy import write_two_corridors
+from toy import one_cartel_scenario, write_two_corridors
 
 # The west corridor is blocked from month 5 to 15 (as in test_toy_corridors); a run of
 # `steps` months costs about 2 ms per month with its counterfactual.
-TOY_SCENARIO = """
-[scenario]
-name = "toy"
-map = "two_corridors.toml"
-steps = 30
-
-[routing]
-max_offshore_km = 0
-speed_km_per_step = 200
-risk_decay = 0.3
-
-[[cartel]]
-name = "A"
-sources = ["Source"]
-ports_of_entry = ["Port"]
-shipments_per_step = 5
-arms_per_tonne = 0
-
-[jurisdictions.XW]
-strategy = "static"
-
-[[policy]]
-lever = "enforcement_units"
-target = ["XW"]
-start = 5
-end = 15
-value = 12
-"""
+TOY_SCENARIO = one_cartel_scenario("toy", 30, "start = 5\nend = 15\nvalue = 12\n")
 
 GRID_FACTORS = """
 [[lever]]

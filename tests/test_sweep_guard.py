@@ -123,7 +123,7 @@ def test_a_lock_held_by_a_live_process_or_another_host_refuses_the_sweep(tmp_pat
             _lock(out, **fields)
             r = corridor_cli("sweep", exp, "--workers", "0", "--out", out, "--quiet", "--fresh")
             assert r.returncode == 2 and "Traceback" not in r.stderr and r.stderr.count("\n") == 1, r.stderr
-            assert "another sweep is running in this folder" in r.stderr and who in r.stderr, r.stderr
+            assert "another corridor command is using this folder" in r.stderr and who in r.stderr, r.stderr
             assert (out / "manifest.json").read_text() == before and (out / ".lock").is_file()
     finally:
         holder.kill()
@@ -170,7 +170,7 @@ def test_a_second_client_on_the_same_folder_is_refused_naming_the_first(tmp_path
         _wait_for(lambda: (out / "runs").is_dir(), "the first client to start")
         r = corridor_cli("sweep", exp, "--workers", "0", "--out", out, "--quiet")
         assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
-        assert f"another sweep is running in this folder (pid {first.pid} on {socket.gethostname()}" in r.stderr
+        assert f"another corridor command is using this folder (pid {first.pid} on {socket.gethostname()}" in r.stderr
         _, err = first.communicate(timeout=300)
     finally:
         if first.poll() is None:

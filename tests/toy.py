@@ -99,22 +99,19 @@ lon = {source[1]}
     return path
 
 
-def write_toy_crackdown(folder: Path, steps: int = 12, start: int = 3, window: int = 5,
-                        people_per_agent: int = 10) -> Path:
-    """A scenario file on the two-corridor map: enforcement on the west corridor from `start`.
+def one_cartel_scenario(name: str, steps: int, policy: str, *, tonnes: float | None = None,
+                        header: str = "", sections: str = "") -> str:
+    """A scenario on the two-corridor map: cartel A ships five loads a month from Source to Port.
 
-    The policy starts off the `output.window` grid (3 vs blocks of 5), as the shipped
-    crackdown does (35 vs 12), so outputs that sum whole blocks from month 0 disagree.
+    `policy` is the body of its one [[policy]] row on the west corridor (XW), which holds no
+    strategy of its own, so the row alone sets its enforcement.
     """
-    folder = Path(folder)
-    write_two_corridors(folder)
-    path = folder / "toy_crackdown.toml"
-    path.write_text(f'''[scenario]
-name = "toy_crackdown"
+    tonnes_line = "" if tonnes is None else f"tonnes_per_shipment = {tonnes}\n"
+    return f'''[scenario]
+name = "{name}"
 steps = {steps}
-seed = 5
 map = "two_corridors.toml"
-
+{header}
 [routing]
 max_offshore_km = 0
 speed_km_per_step = 200
@@ -125,27 +122,31 @@ name = "A"
 sources = ["Source"]
 ports_of_entry = ["Port"]
 shipments_per_step = 5
-arms_per_tonne = 0
+{tonnes_line}arms_per_tonne = 0
 
 [jurisdictions.XW]
 strategy = "static"
-
-[migrants]
-people_per_agent = {people_per_agent}
-
-[[migrants.origins]]
-name = "Origin"
-agents_per_step = 1.5
-
-[output]
-window = {window}
-
+{sections}
 [[policy]]
 lever = "enforcement_units"
 target = ["XW"]
-start = {start}
-value = 12
-''')
+{policy}'''
+
+
+def write_toy_crackdown(folder: Path, steps: int = 12, start: int = 3, window: int = 5,
+                        people_per_agent: int = 10) -> Path:
+    """A scenario file on the two-corridor map: enforcement on the west corridor from `start`.
+
+    The policy starts off the `output.window` grid (3 vs blocks of 5), as the shipped
+    crackdown does (35 vs 12), so outputs that sum whole blocks from month 0 disagree.
+    """
+    folder = Path(folder)
+    write_two_corridors(folder)
+    path = folder / "toy_crackdown.toml"
+    migrants = (f"\n[migrants]\npeople_per_agent = {people_per_agent}\n\n[[migrants.origins]]\n"
+                f'name = "Origin"\nagents_per_step = 1.5\n\n[output]\nwindow = {window}\n')
+    path.write_text(one_cartel_scenario("toy_crackdown", steps, f"start = {start}\nvalue = 12\n",
+                                        header="seed = 5\n", sections=migrants))
     return path
 
 

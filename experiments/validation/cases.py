@@ -212,12 +212,16 @@ def rewrite_markdown() -> None:
     write_markdown(rec["results"], rec["seeds"], ROOT / "VALIDATION.md", rec.get("date"))
 
 
+def validation_args(doc: str, markdown_help: str) -> argparse.Namespace:
+    """The options every validation script takes: seeds per run, or only rewrite its Markdown."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
+    ap.add_argument("--seeds", type=int, default=5, help="seeds per scenario, from the root seed")
+    ap.add_argument("--markdown-only", action="store_true", help=markdown_help)
+    return ap.parse_args()
+
+
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--seeds", type=int, default=5)
-    ap.add_argument("--markdown-only", action="store_true",
-                    help="rewrite VALIDATION.md from results.json (after editing a hand-written section)")
-    args = ap.parse_args()
+    args = validation_args(__doc__, "rewrite VALIDATION.md from results.json (after editing a hand-written section)")
     out = ROOT / "experiments" / "validation" / "results.json"
     if args.markdown_only:
         rewrite_markdown()

@@ -16,7 +16,6 @@ is set by construction (an input taken from the same record) says so and is not 
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -29,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from cases import ROOT_SEED, rewrite_markdown, spread  # noqa: E402
+from cases import ROOT_SEED, rewrite_markdown, spread, validation_args  # noqa: E402
 from model.metrics import people_per_agent  # noqa: E402
 from model.runs.seeds import replication_seeds  # noqa: E402
 from model.runs.simulate import simulate  # noqa: E402
@@ -206,11 +205,8 @@ def write_section(rec: dict, path: Path) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--seeds", type=int, default=5)
-    ap.add_argument("--markdown-only", action="store_true",
-                    help="judge the stored record_table.json again against ROWS and rewrite the sections (no run)")
-    args = ap.parse_args()
+    args = validation_args(__doc__, "judge the stored record_table.json again against ROWS and rewrite "
+                                    "the sections (no run)")
     if args.markdown_only:
         rec = json.loads((HERE / "record_table.json").read_text())
         rec["rows"] = [judge(r) for r in rec["rows"]]

@@ -17,7 +17,6 @@ and to the generated section scenario_effects.md of VALIDATION.md.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -29,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from cases import ROOT_SEED, rewrite_markdown, spread  # noqa: E402
+from cases import ROOT_SEED, rewrite_markdown, spread, validation_args  # noqa: E402
 from model.corridor import CorridorModel  # noqa: E402
 from model.runs.seeds import replication_seeds  # noqa: E402
 from model.scenario import load_scenario  # noqa: E402
@@ -180,11 +179,7 @@ def write_section(rec: dict, path: Path) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--seeds", type=int, default=5)
-    ap.add_argument("--markdown-only", action="store_true",
-                    help="rewrite the section from the stored scenario_effects.json (no run)")
-    args = ap.parse_args()
+    args = validation_args(__doc__, "rewrite the section from the stored scenario_effects.json (no run)")
     if args.markdown_only:
         rec = json.loads((HERE / "scenario_effects.json").read_text())
     else:

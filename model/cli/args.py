@@ -36,3 +36,21 @@ def share(text: str) -> float:
 
 positive = whole_number(1, what="a number")
 seed = whole_number(0, MAX_SEED, what="a seed")
+
+
+def add_backend(parser) -> None:
+    """--workers and --scheduler: where the runs of a sweep or calibration go (the same engine)."""
+    parser.add_argument("--workers", type=whole_number(0, what="workers (0 = in-process)"), metavar="N",
+                        help="local Dask worker processes (default: this machine's cores); 0 runs in-process")
+    parser.add_argument("--scheduler", metavar="ADDRESS_OR_FILE",
+                        help="connect to a running Dask scheduler (tcp://host:8786 or a scheduler file)")
+
+
+def check_backend(args) -> None:
+    """One clear error for --workers with --scheduler, or an empty --scheduler."""
+    from model.errors import InputError
+
+    if args.workers is not None and args.scheduler:
+        raise InputError(None, "--workers", "cannot be combined with --scheduler (the scheduler's workers run it)")
+    if args.scheduler is not None and not args.scheduler.strip():
+        raise InputError(None, "--scheduler", "is empty")

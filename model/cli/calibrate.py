@@ -5,8 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from model.cli.args import whole_number
-from model.errors import InputError
+from model.cli.args import add_backend, check_backend
 
 EXIT_INTERRUPTED = 130
 
@@ -17,10 +16,7 @@ def register(subparsers) -> None:
         description="Run the waves of a calibration file (Latin hypercube designs, Gaussian-process "
                     "emulators, implausibility cut-off) and write the non-implausible posterior draws.")
     c.add_argument("experiment", type=Path, help="calibration TOML, e.g. experiments/calibration.toml")
-    c.add_argument("--workers", type=whole_number(0, what="workers (0 = in-process)"), metavar="N",
-                   help="local Dask worker processes (default: this machine's cores); 0 runs in-process")
-    c.add_argument("--scheduler", metavar="ADDRESS_OR_FILE",
-                   help="connect to a running Dask scheduler (tcp://host:8786 or a scheduler file)")
+    add_backend(c)
     c.add_argument("--out", type=Path, help="result folder (default: results/calibrations/<name>)")
     c.add_argument("--resume", action="store_true",
                    help="continue the calibration already in --out (finished runs are not rerun)")
@@ -30,10 +26,7 @@ def register(subparsers) -> None:
 def cmd_calibrate(args) -> int:
     from model.runs.calibrate import load_calibration, run_calibration
 
-    if args.workers is not None and args.scheduler:
-        raise InputError(None, "--workers", "cannot be combined with --scheduler (the scheduler's workers run it)")
-    if args.scheduler is not None and not args.scheduler.strip():
-        raise InputError(None, "--scheduler", "is empty")
+    check_backend(args)
     cal = load_calibration(args.experiment)
     try:
         rep = run_calibration(cal, out=args.out, workers=args.workers, scheduler=args.scheduler,

@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from model.cli.args import share, whole_number
+from model.cli.args import add_backend, check_backend, share, whole_number
 from model.errors import InputError
 
 EXIT_RUNS_FAILED = 1
@@ -28,10 +28,7 @@ def register(subparsers) -> None:
     s.add_argument("experiment", help="experiment TOML, e.g. experiments/balloon_sweep.toml "
                                       "(or the word 'compact' followed by a result folder)")
     s.add_argument("folder", nargs="?", type=Path, help=argparse.SUPPRESS)
-    s.add_argument("--workers", type=whole_number(0, what="workers (0 = in-process)"), metavar="N",
-                   help="local Dask worker processes (default: this machine's cores); 0 runs in-process")
-    s.add_argument("--scheduler", metavar="ADDRESS_OR_FILE",
-                   help="connect to a running Dask scheduler (tcp://host:8786 or a scheduler file)")
+    add_backend(s)
     s.add_argument("--out", type=Path, help="result folder (default: results/sweeps/<experiment name>)")
     s.add_argument("--fresh", action="store_true",
                    help="discard the results already in the folder and start again")
@@ -65,17 +62,13 @@ def cmd_sweep(args) -> int:
         return _compact(args.folder)
     if args.folder is not None:
         raise InputError(None, None, f"unexpected argument '{args.folder}' (one experiment file per sweep)")
-    if args.workers is not None and args.scheduler:
-        raise InputError(None, "--workers", "cannot be combined with --scheduler (the scheduler's workers run it)")
+    check_backend(args)
     if args.compact_only:
         exp_path = Path(args.experiment)
         if exp_path.is_dir():
             return _compact(exp_path)
         exp = sweep.load_experiment(exp_path)
         return _compact(args.out or sweep.default_folder(exp))
-    if args.scheduler and not args.scheduler.strip():
-        raise InputError(None, "--scheduler", "is empty")
-
     exp = sweep.load_experiment(args.experiment)
     try:
         rep = sweep.run_sweep(args.experiment, out=args.out, workers=args.workers, scheduler=args.scheduler,

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
-from model.errors import InputError, from_validation
+from model.errors import InputError, file_beside, read_spec
 from model.runs.observe import QUANTITIES, columns_needed
 from model.runs.record import RecordRow, load_record
 from model.runs.results import file_sha256
@@ -166,22 +166,13 @@ def select_targets(rows: list[RecordRow], t: Targets, path: Path, record_path: P
 
 def load_calibration(path: Path | str) -> Calibration:
     """Read and check a calibration file; raise InputError naming the file and field."""
-    from model.errors import read_toml
     from model.world.geography import load_map
 
     path = Path(path)
-    raw = read_toml(path)
-    try:
-        spec = CalibrationFile.model_validate(raw)
-    except ValidationError as exc:
-        raise from_validation(exc, path, GUIDE) from None
+    spec = read_spec(path, CalibrationFile, GUIDE)
     meta = spec.calibration
-    scenario_path = (path.parent / meta.scenario).resolve()
-    if not scenario_path.is_file():
-        raise InputError(path, "calibration.scenario", f"scenario file not found: {scenario_path}")
-    record_path = (path.parent / meta.record).resolve()
-    if not record_path.is_file():
-        raise InputError(path, "calibration.record", f"record file not found: {record_path}")
+    scenario_path = file_beside(path, meta.scenario, "calibration.scenario", "scenario")
+    record_path = file_beside(path, meta.record, "calibration.record", "record")
     targets = select_targets(load_record(record_path), meta.targets, path, record_path)
     taken = {p.name for p in spec.parameter} | {"run_id", "point", "replicate", "seed", "wall_seconds",
                                                 "implausibility"} | {f"u_{p.name}" for p in spec.parameter}

@@ -72,10 +72,13 @@ class DaskBackend:
             # faults: runs measured ~30% slower. Simulation workers keep their memory instead.
             # Worker processes inherit an ignored SIGINT: Ctrl-C in a terminal reaches the whole
             # process group, and only this client should handle it (else each worker prints a traceback).
+            # No dashboard; the scheduler's small HTTP server (health routes) takes any free port, so a
+            # second sweep or calibration beside the first prints no "port 8787 in use" warning.
             with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}), \
                     sigint_ignored():
                 self.cluster = LocalCluster(n_workers=self.n_workers, threads_per_worker=1, processes=True,
-                                            dashboard_address=None, silence_logs=logging.ERROR)
+                                            dashboard_address=None, scheduler_kwargs={"dashboard_address": ":0"},
+                                            silence_logs=logging.ERROR)
             self.client = Client(self.cluster)
             self.client.run(preload)   # imports happen while starting, not inside the first runs
             self.info = {"kind": "dask-local", "workers": self.n_workers, "threads_per_worker": 1}

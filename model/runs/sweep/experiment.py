@@ -20,9 +20,9 @@ from typing import Any, Iterator
 
 import numpy as np
 import pyarrow as pa
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
-from model.errors import InputError, fmt_loc, from_validation
+from model.errors import InputError, file_beside, fmt_loc, read_spec
 from model.runs.results import file_sha256
 from model.scenario import Slug, Strict, check_against_map, parse_scenario, read_scenario_dict
 
@@ -284,18 +284,10 @@ def dump(scenario) -> dict:
 def load_experiment(path: Path | str) -> Experiment:
     """Read and check an experiment file; raise InputError naming the file and field."""
     from model.world.geography import load_map
-    from model.scenario import read_toml
 
     path = Path(path)
-    raw = read_toml(path)
-    try:
-        spec = ExperimentFile.model_validate(raw)
-    except ValidationError as exc:
-        raise from_validation(exc, path, "Policy sweeps") from None
-
-    scenario_path = (path.parent / spec.experiment.scenario).resolve()
-    if not scenario_path.is_file():
-        raise InputError(path, "experiment.scenario", f"scenario file not found: {scenario_path}")
+    spec = read_spec(path, ExperimentFile, "Policy sweeps")
+    scenario_path = file_beside(path, spec.experiment.scenario, "experiment.scenario", "scenario")
     base_sc = parse_scenario(read_scenario_dict(scenario_path), scenario_path)
     base = dump(base_sc)
     for key, value in spec.constants.items():

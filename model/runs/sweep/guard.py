@@ -141,10 +141,10 @@ def _alive(pid: int, ticks: int | None) -> bool:
 
 @contextmanager
 def folder_lock(folder: Path, command: list[str], warn):
-    """Hold FOLDER/.lock for the sweep: created with O_EXCL, removed on the way out.
+    """Hold FOLDER/.lock for a sweep or calibration: created with O_EXCL, removed on the way out.
 
     A lock whose process is gone (same host) is taken over with a note; one held by a live
-    process, or by another host that this one cannot check, refuses the sweep (exit 2).
+    process, or by another host that this one cannot check, refuses the command (exit 2).
     """
     path = Path(folder) / LOCK
     me = {"host": socket.gethostname(), "pid": os.getpid(), "pid_start": _start_ticks(os.getpid()),
@@ -171,7 +171,7 @@ def folder_lock(folder: Path, command: list[str], warn):
                 except FileNotFoundError:
                     pass
                 continue
-            raise InputError(folder, None, f"another sweep is running in this folder ({who}: "
+            raise InputError(folder, None, f"another corridor command is using this folder ({who}: "
                              f"{' '.join(held.get('command') or [])}); wait for it, or delete {path} if it "
                              "is certainly gone") from None
         with os.fdopen(fd, "w") as fh:
