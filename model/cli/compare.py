@@ -29,17 +29,12 @@ def cmd_compare(args) -> int:
 
     from model.runs.folders import check_target, default_out, mark, replace_folder, write_json
 
-    from model.errors import InputError
+    from model.runs.posterior import check_draws_flag, load_draws, provenance
 
     out = args.out or default_out("compare")
     check_target(out, "compare")    # before any run: a refused --out must not cost the runs
-    if args.draws is not None and args.posterior is None:
-        raise InputError(None, "--draws", "goes with --posterior DIR")
-    posterior = None
-    if args.posterior is not None:
-        from model.runs.posterior import load_draws
-
-        posterior = load_draws(args.posterior, args.draws)
+    check_draws_flag(args.posterior, args.draws)
+    posterior = None if args.posterior is None else load_draws(args.posterior, args.draws)
     n_draws = 1 if posterior is None else len(posterior[1])
     with tqdm(total=len(args.scenarios) * args.replications * n_draws, unit="pair", disable=args.quiet or None,
               file=sys.stderr) as bar:
@@ -52,8 +47,8 @@ def cmd_compare(args) -> int:
         write_json(tmp / "manifest.json", mark({"scenarios": [str(p) for p in args.scenarios],
                                                 "replications": args.replications, "root_seed": args.seed,
                                                 "steps": args.steps,
-                                                "posterior": None if posterior is None else str(args.posterior),
-                                                "draws": n_draws if posterior is not None else None}, "compare"))
+                                                **provenance(args.posterior, posterior and posterior[1])},
+                                               "compare"))
     print(format_table(t))
     over = f"{args.replications} paired seeds" if posterior is None else \
         f"{n_draws} posterior draws x {args.replications} paired seeds"

@@ -30,6 +30,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--no-counterfactual", action="store_true",
                    help="skip the run without interventions (no displacement block)")
     r.add_argument("--no-charts", action="store_true", help="skip drawing the PNG charts")
+    r.add_argument("--posterior", type=Path, metavar="DIR",
+                   help="also run the scenario at the posterior draws of a `corridor calibrate` folder, on the "
+                        "run's seed, into RUN/posterior.parquet")
+    r.add_argument("--draws", type=positive, metavar="N",
+                   help="with --posterior: N draws, picked evenly from the posterior's points (default all)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
 
     v = sub.add_parser("validate", help="check scenario files without running them")
@@ -100,8 +105,12 @@ def cmd_run(args) -> int:
     from model.runs.simulate import policy_in_force, policy_outside_run, run_pair
     from model.scenario import check_steps, load_scenario
 
+    from model.runs.posterior import check_draws_flag, load_draws, provenance
+
     check_steps(args.steps)
+    check_draws_flag(args.posterior, args.draws)
     sc, cmap = load_scenario(args.scenario)
+    posterior = None if args.posterior is None else load_draws(args.posterior, args.draws)
     seed = sc.scenario.seed if args.seed is None else args.seed
     steps = args.steps or sc.scenario.steps
     out = args.out or default_out(f"{sc.scenario.name}-seed{seed}")
@@ -119,11 +128,15 @@ def cmd_run(args) -> int:
         result["summary"]["warnings"] = [late]
         if not policy_in_force(sc, steps):
             result["summary"]["policy_in_force"] = False
+    draws = None if posterior is None else run_posterior_draws(args, sc, cmap, posterior, seed, steps,
+                                                                counterfactual)
     wall = time.perf_counter() - t0
     if not args.quiet:
         step = "writing results and drawing charts…" if not args.no_charts else "writing results…"
         print(f"{sc.scenario.name}: {step}", file=sys.stderr, flush=True)
-    write_results(result, cmap, out, args.scenario, command_line(), wall, charts=not args.no_charts)
+    write_results(result, cmap, out, args.scenario, command_line(), wall, charts=not args.no_charts,
+                  tables=None if draws is None else {"posterior": draws},
+                  provenance=None if posterior is None else provenance(args.posterior, posterior[1]))
     s = result["summary"]
     c = s["cocaine"]
     print(f"{sc.scenario.name}: seed {seed}, {steps} months, {wall:.1f} s")
@@ -146,8 +159,31 @@ def cmd_run(args) -> int:
               f"cocaine moving through {'/'.join(d['targeted'])} {tchg} (tonne-cells)")
         print(f"    displacement ratio {ratio} (tonne-cells gained outside the targets per tonne-cell lost in them); "
               f"Central America share {100 * d['central_america_share_change']:+.0f} points")
+    if draws is not None:
+        print_posterior_draws(draws, args.posterior, seed)
     print(f"  results in {out}/")
     return 0
+
+
+def run_posterior_draws(args, sc, cmap, posterior, seed: int, steps: int, counterfactual: bool):
+    """`run --posterior`: the scenario at each draw, on the run's seed (with its counterfactual if the run has one)."""
+    from tqdm import tqdm
+
+    from model.runs.posterior import run_draws
+
+    with tqdm(total=len(posterior[1]), unit="draw", desc=f"{sc.scenario.name}: posterior draws",
+              disable=args.quiet or None, file=sys.stderr) as bar:
+        return run_draws(sc, cmap, args.scenario, posterior, seed, steps, counterfactual, bar.update)
+
+
+def print_posterior_draws(draws, folder: Path, seed: int) -> None:
+    from model.runs.posterior import range_lines
+
+    print(f"  over {len(draws)} posterior draws of {folder}, each on seed {seed}: median [min, max]")
+    for line in range_lines(draws):
+        print(f"    {line}")
+    print("  one seed per draw, so this spread mixes parameter uncertainty with that seed's noise and cannot be "
+          "split; `corridor compare SCENARIO --posterior DIR` splits it over paired seeds")
 
 
 def cmd_validate(args) -> int:

@@ -100,6 +100,7 @@ def compare(paths: list[Path], replications: int, root_seed: int | None = None,
     """One row per scenario and replication (and posterior draw, when `posterior` is
     (parameters, draws) from model.runs.posterior.load_draws)."""
     from model.policy import targeted_codes
+    from model.runs.posterior import draw_values
     from model.runs.simulate import run_pair
     from model.scenario import check_steps, load_scenario
 
@@ -112,8 +113,7 @@ def compare(paths: list[Path], replications: int, root_seed: int | None = None,
         targeted = targeted_codes(sc0)
         for draw in _draws(posterior):
             sc = sc0 if draw is None else _at_draw(sc0, posterior[0], draw, p)
-            extra = {} if draw is None else {"draw": int(draw["draw"]),
-                                             **{q["name"]: float(draw[q["name"]]) for q in posterior[0]}}
+            extra = {} if draw is None else draw_values(posterior[0], draw)
             for k, seed in enumerate(seeds):
                 s = run_pair(sc, cmap, seed, steps)["summary"]
                 rows.append({"scenario": sc.scenario.name, "file": str(p), **extra, "replicate": k, "seed": seed,

@@ -60,10 +60,13 @@ def file_sha256(path: Path) -> str:
 
 
 def write_results(result: dict, cmap, out_dir: Path, scenario_path: Path, argv: list[str],
-                  wall_s: float, charts: bool = True) -> Path:
+                  wall_s: float, charts: bool = True, tables: dict | None = None,
+                  provenance: dict | None = None) -> Path:
     """Write everything to a hidden temporary folder, then move it into place in one rename.
 
     `out_dir` may be new, empty or an earlier run folder; anything else is refused untouched.
+    `tables` (file stem -> DataFrame) are written beside the results as Parquet (`run --posterior`
+    writes posterior.parquet) and `provenance` is added to the manifest.
     """
     out_dir = Path(out_dir)
     with replace_folder(out_dir, "run") as tmp:
@@ -110,7 +113,10 @@ def write_results(result: dict, cmap, out_dir: Path, scenario_path: Path, argv: 
             "peak_memory_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "platform": platform.platform(),
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            **(provenance or {}),
         }, "run")
+        for stem, table in (tables or {}).items():
+            table.to_parquet(tmp / f"{stem}.parquet", index=False)
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
         if charts:
             from model.outputs.run_charts import draw_run_charts   # charts live outside the simulation core
