@@ -45,6 +45,11 @@ def register(subparsers) -> None:
     b.add_argument("--steps", type=positive, help="months to simulate (default: the scenario's)")
     b.add_argument("--out", type=Path, help="PDF file (default results/briefs/brief-<scenarios>.pdf); "
                                             "the HTML is written beside it")
+    b.add_argument("--posterior", type=Path, metavar="DIR",
+                   help="run every seed at the posterior draws of a `corridor calibrate` folder: ranges cover "
+                        "draws x seeds, and each headline says how much of its spread is which")
+    b.add_argument("--draws", type=positive, metavar="N",
+                   help="with --posterior: N draws, picked evenly from the posterior's points (default all)")
     b.add_argument("--quiet", action="store_true", help="no progress messages")
 
 
@@ -86,7 +91,8 @@ def cmd_brief(args) -> int:
 
     out = args.out or default_out("briefs", "brief-" + "-".join(p.stem for p in args.scenarios) + ".pdf")
     pdf, html, pages = make_brief(args.scenarios, out, replications=args.replications, root_seed=args.seed,
-                                  steps=args.steps, log=None if args.quiet else stderr_log)
+                                  steps=args.steps, log=None if args.quiet else stderr_log,
+                                  posterior=args.posterior, draws=args.draws)
     print(f"brief: {pages} pages in {pdf} (and {html})")
     return 0
 

@@ -42,7 +42,8 @@ NOT_MODELLED = [
     "It is a comparison, not a forecast: each number compares the same simulated world with and without "
     "the policy. Absolute tonnages are illustrative.",
     "The ranges show only the model's randomness over a few seeds, not uncertainty in its assumptions; "
-    "policy sweeps (`corridor sweep`) explore those.",
+    "policy sweeps (`corridor sweep`) explore those, and `corridor brief --posterior` adds the calibration's "
+    "parameter uncertainty.",
     "Cartels are a few stylised organisations. Splits, alliances, wars between them and the arrest of "
     "leaders are not modelled.",
     "US demand is fixed; prices, purity and the profits that drive recruitment do not respond to enforcement.",
@@ -56,6 +57,27 @@ NOT_MODELLED = [
 ]
 
 
+
+
+def not_modelled(briefs: list[ScenarioBrief]) -> list[str]:
+    """NOT_MODELLED, its note on the ranges saying what they cover when the runs span posterior draws."""
+    b = briefs[0]
+    if b.posterior is None:
+        return NOT_MODELLED
+    ranges = (f"The ranges cover {b.over(b.draws * len(b.seeds))}: the uncertainty of the parameters calibrated in "
+              f"{b.posterior} (posterior draws) and the model's randomness (seeds). Every other assumption is fixed; "
+              "policy sweeps (`corridor sweep`) explore those.")
+    return [ranges if x.startswith("The ranges show") else x for x in NOT_MODELLED]
+
+
+def subtitle(briefs: list[ScenarioBrief]) -> str:
+    b = briefs[0]
+    if b.posterior is None:
+        return "Headline numbers: median across seeds, with the range; each seed is run with and without the policy."
+    return (f"Headline numbers: median across {b.draws} posterior draws × {len(b.seeds)} seeds, with the range "
+            f"(calibration {b.posterior}); each run with and without the policy.")
+
+
 # ----------------------------------------------------------------------------------------
 # Charts for the brief
 
@@ -64,6 +86,9 @@ def brief_charts(b: ScenarioBrief) -> list[tuple[str, str, bytes]]:
     """(title, caption, PNG bytes) for each chart of one scenario."""
     run = load_run(b.folder)
     seed_note = f"Seed {b.seeds[0]} of {len(b.seeds)}; the other seeds show the same pattern with different detail."
+    if b.posterior is not None:
+        seed_note = (f"Posterior draw 1 of {b.draws}, seed {b.seeds[0]} of {len(b.seeds)}; the other runs show the "
+                     "same pattern with different detail.")
     span = f"{b.start_month} to {b.end_month}"
     seeds_line = footer_text(b.name, b.seeds, b.steps, "each seed with and without the policy")
     items = [
@@ -74,7 +99,7 @@ def brief_charts(b: ScenarioBrief) -> list[tuple[str, str, bytes]]:
          "month by month (6-month average), with the policy (blue) and without it (grey). " + seed_note,
          flow_share_chart(b.folder, run=run)),
         ("Where the displaced cocaine went", "Change in cocaine moved through each country and its waters "
-         f"(tonnes × km), {span}: bars are the median over {len(b.seeds)} seed(s), whiskers the range.",
+         f"(tonnes × km), {span}: bars are the median over {b.over(len(b.places))}, whiskers the range.",
          displacement_bars(table=b.displacement_frame(), targeted=b.targeted,
                                   footer_line=seeds_line)),
         ("Outcomes of the run", "Cocaine delivered and seized (running totals), violent events by country "
@@ -167,6 +192,12 @@ def method_lines(briefs: list[ScenarioBrief], root_seed: int | None) -> list[str
         lines.append(f"{b.name} ({b.path}): {len(b.seeds)} seed(s) {', '.join(str(s) for s in b.seeds)}, "
                      f"{b.steps} months; compared over {b.start_month} to {b.end_month}, from the first month "
                      "the policy is in force.")
+        if b.posterior is not None:
+            lines.append(f"{b.name}: every seed run at each of {b.draws} posterior draws of the calibration "
+                         f"{b.posterior} (its distinct non-implausible points, picked evenly), "
+                         f"{b.draws * len(b.seeds)} runs with and without the policy. Each headline says how "
+                         "much of its spread comes from the parameters (variance between draws) and how much "
+                         "from seeds (variance within a draw), by the law of total variance.")
     lines.append("Each seed runs twice: with the policy and without it (the baseline), with the same random "
                  "numbers, so the difference is the policy's effect in the model. Seeds derive from the "
                  f"root seed {root_seed if root_seed is not None else 'of each scenario'} (numpy SeedSequence, "
@@ -179,21 +210,26 @@ def method_lines(briefs: list[ScenarioBrief], root_seed: int | None) -> list[str
 
 def write_pdf(path: Path, briefs: list[ScenarioBrief], figures: list[list[tuple[str, str, bytes]]],
               root_seed: int | None) -> int:
+    b0 = briefs[0]
+    runs = f"seeds per scenario: {len(b0.seeds)}" if b0.posterior is None else \
+        f"{b0.draws} posterior draws × {len(b0.seeds)} seeds per scenario"
     footer_line = (f"Corridor workshop brief · scenarios {', '.join(b.name for b in briefs)} · "
-                   f"seeds per scenario: {len(briefs[0].seeds)} · Corridor model v{__version__}")
+                   f"{runs} · Corridor model v{__version__}")
     pages = 0
-    with PdfPages(path, metadata={"Title": "Corridor workshop brief", "Creator": f"{PDF_CREATOR} {__version__}"}) as pdf:
+    meta = {"Title": "Corridor workshop brief", "Creator": f"{PDF_CREATOR} {__version__}"}
+    if b0.posterior is not None:             # provenance: the calibration the draws come from
+        meta["Subject"] = f"posterior {b0.posterior}; draws {b0.draws}"
+    with PdfPages(path, metadata=meta) as pdf:
         blocks = [(f"{scenario_title(b.name)} — compared with the same world without the policy",
                    headlines(b), b.description) for b in briefs]
         pages += _text_page(pdf, "What the policy did, in the model", blocks, footer_line,
-                            subtitle="Headline numbers: median across seeds, with the range; each seed is "
-                                     "run with and without the policy.")
+                            subtitle=subtitle(briefs))
         for b, figs in zip(briefs, figures):
             for title, caption, png in figs:
                 _chart_page(pdf, f"{scenario_title(b.name)}: {title}", caption, png, footer_line)
                 pages += 1
         pages += _text_page(pdf, "What the model does not capture",
-                            [("Read the numbers with these limits in mind", NOT_MODELLED),
+                            [("Read the numbers with these limits in mind", not_modelled(briefs)),
                              ("How these numbers were made", method_lines(briefs, root_seed))], footer_line)
     return pages
 
@@ -202,14 +238,16 @@ def html_document(briefs: list[ScenarioBrief], figures, root_seed: int | None) -
     e = html.escape
     parts = ["<!DOCTYPE html>", "<html lang='en'><head><meta charset='utf-8'>",
              f'<meta name="generator" content="{HTML_GENERATOR} {__version__}">',
+             *([] if briefs[0].posterior is None else
+               [f'<meta name="corridor-posterior" content="{e(str(briefs[0].posterior))}">',
+                f'<meta name="corridor-draws" content="{briefs[0].draws}">']),
              "<title>Corridor workshop brief</title>",
              "<style>body{font-family:system-ui,Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;"
              "padding:0 1em;color:#222;line-height:1.45}h1{font-size:1.8em}h2{margin-top:2em;border-bottom:1px "
              "solid #ddd}figure{margin:1.5em 0}img{max-width:100%;height:auto;border:1px solid #eee}"
              "figcaption{color:#555;font-size:.92em}li{margin:.3em 0}.muted{color:#666}</style></head><body>",
              "<h1>What the policy did, in the model</h1>",
-             "<p class='muted'>Headline numbers: median across seeds, with the range; each seed is run with and "
-             "without the policy.</p>"]
+             f"<p class='muted'>{e(subtitle(briefs))}</p>"]
     for b in briefs:
         parts.append(f"<h2>{e(scenario_title(b.name))} — compared with the same world without the policy</h2>")
         if b.description:
@@ -222,7 +260,7 @@ def html_document(briefs: list[ScenarioBrief], figures, root_seed: int | None) -
             parts.append(f"<figure><h3>{e(title)}</h3><img alt='{e(title)}' src='data:image/png;base64,{data}'>"
                          f"<figcaption>{e(caption)}</figcaption></figure>")
     parts.append("<h2>What the model does not capture</h2><ul>" +
-                 "".join(f"<li>{e(x)}</li>" for x in NOT_MODELLED) + "</ul>")
+                 "".join(f"<li>{e(x)}</li>" for x in not_modelled(briefs)) + "</ul>")
     parts.append("<h3>How these numbers were made</h3><ul>" +
                  "".join(f"<li>{e(x)}</li>" for x in method_lines(briefs, root_seed)) + "</ul>")
     parts.append("</body></html>")
@@ -230,11 +268,17 @@ def html_document(briefs: list[ScenarioBrief], figures, root_seed: int | None) -
 
 
 def make_brief(scenarios: list[Path], out: Path, replications: int = 3, root_seed: int | None = None,
-               steps: int | None = None, log=None) -> tuple[Path, Path, int]:
-    """Run every scenario and write OUT (PDF) and OUT with .html; returns (pdf, html, pages)."""
+               steps: int | None = None, log=None, posterior: Path | None = None,
+               draws: int | None = None) -> tuple[Path, Path, int]:
+    """Run every scenario and write OUT (PDF) and OUT with .html; returns (pdf, html, pages).
+
+    With `posterior` (a `corridor calibrate` folder) every seed runs at `draws` posterior draws.
+    """
+    from model.runs.posterior import check_draws_flag, load_draws
     from model.scenario import check_steps
 
     check_steps(steps)
+    check_draws_flag(posterior, draws)
     out = Path(out)
     if out.suffix.lower() != ".pdf":
         raise InputError(out, "--out", "expected a file name ending in .pdf (the HTML is written beside it)")
@@ -251,8 +295,10 @@ def make_brief(scenarios: list[Path], out: Path, replications: int = 3, root_see
     check_own_file(html_path, HTML_MARK, "--out (the HTML beside it)")
     # every file checked before anything runs; those without a policy in force are skipped with a warning
     loaded = comparable([(Path(p), *load_scenario(p)) for p in scenarios], steps)
+    drawn = None if posterior is None else load_draws(posterior, draws)
     with scratch_folder(out) as work:
-        briefs = [run_scenario(p, replications, root_seed, steps, Path(work) / str(i), log, loaded=(sc, cmap))
+        briefs = [run_scenario(p, replications, root_seed, steps, Path(work) / str(i), log, loaded=(sc, cmap),
+                               posterior=drawn, posterior_dir=posterior)
                   for i, (p, sc, cmap) in enumerate(loaded)]
         if log:
             log("drawing the charts")

@@ -2,7 +2,9 @@
 
 Each scenario runs with and without its policy on the same seeds (`run.run_pair`), for a few
 replications whose seeds derive from one root seed. Headline numbers are medians across
-seeds with the range, in plain sentences; `brief.py` lays them out as PDF and HTML.
+seeds with the range, in plain sentences; `brief.py` lays them out as PDF and HTML. With
+`--posterior DIR` every seed runs at every chosen posterior draw (model.runs.posterior), the
+ranges cover draws x seeds, and each headline says how much of its spread is which.
 """
 
 from __future__ import annotations
@@ -37,10 +39,30 @@ class ScenarioBrief:
     rows: list[dict] = field(default_factory=list)          # one per seed: scalar numbers
     places: list[pd.Series] = field(default_factory=list)   # one per seed: displacement by place
     folder: Path | None = None                               # saved result of the first seed
+    posterior: Path | None = None                            # calibration folder the draws come from
+    draws: int = 1                                           # posterior draws (1 without a posterior)
 
     @property
     def table(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows)
+
+    def over(self, n: int) -> str:
+        """What n numbers of a headline range over: '3 seeds', or '2 posterior draws × 3 seeds'."""
+        if self.posterior is None:
+            return f"{n} seed{'s' if n != 1 else ''}"
+        full = f"{self.draws} posterior draw{'s' if self.draws != 1 else ''} × {len(self.seeds)} seeds"
+        return full if n == self.draws * len(self.seeds) else f"{n} runs of {full}"
+
+    def split(self, column: str, label: str) -> str:
+        """With a posterior: one sentence on how much of a headline's spread is parameter, how much seed."""
+        if self.posterior is None:
+            return ""
+        from model.runs.posterior import split_phrase
+
+        phrase = split_phrase(self.table, column, label)
+        if phrase is None:
+            return " It did not vary between the runs, so there is no spread to split."
+        return f" {phrase[0].upper()}{phrase[1:]}."
 
     def displacement_frame(self, min_share: float = 0.02) -> pd.DataFrame:
         t = pd.DataFrame(self.places).fillna(0.0)
@@ -96,8 +118,14 @@ def seed_numbers(result: dict, cmap) -> tuple[dict, pd.Series]:
 
 
 def run_scenario(path: Path, replications: int, root_seed: int | None, steps: int | None,
-                 workdir: Path, log=None, loaded=None) -> ScenarioBrief:
-    """Brief numbers of one scenario; `loaded` = (scenario, map) already checked by `compare.comparable`."""
+                 workdir: Path, log=None, loaded=None, posterior: tuple | None = None,
+                 posterior_dir: Path | None = None) -> ScenarioBrief:
+    """Brief numbers of one scenario; `loaded` = (scenario, map) already checked by `compare.comparable`.
+
+    With `posterior` ((parameters, draws) of model.runs.posterior.load_draws) every seed runs at
+    every draw; the charts are of the first draw's first seed.
+    """
+    from model.runs.posterior import apply_draw, draw_values
     from model.runs.compare import comparable
     from model.corridor import month_label
     from model.policy import targeted_codes
@@ -115,21 +143,30 @@ def run_scenario(path: Path, replications: int, root_seed: int | None, steps: in
     names = [country_name(t) if t in cmap.country_codes else
              cmap.jurisdiction_names[cmap.jurisdiction_codes.index(t)] if t in cmap.jurisdiction_codes else t
              for t in targeted]
+    draws = [None] if posterior is None else [row for _, row in posterior[1].iterrows()]
     brief = None
-    for i, seed in enumerate(seeds):
-        if log:
-            log(f"{sc.scenario.name}: seed {seed} ({i + 1}/{len(seeds)}), {steps} months, with and without the policy")
-        t0 = time.perf_counter()
-        res = run_pair(sc, cmap, seed, steps)
-        if brief is None:
-            a, b = res["summary"]["window"]["start"], res["summary"]["window"]["end"]
-            brief = ScenarioBrief(Path(path), sc.scenario.name, sc.scenario.description, targeted, names, seeds,
-                                  steps, (a, b), month_label(sc, a), month_label(sc, b - 1))
-            brief.folder = write_results(res, cmap, workdir / sc.scenario.name, Path(path),
-                                         ["corridor", "brief", str(path)], time.perf_counter() - t0, charts=False)
-        row, places = seed_numbers(res, cmap)
-        brief.rows.append({"seed": seed, **row})
-        brief.places.append(places)
+    for draw in draws:
+        at = sc if draw is None else apply_draw(sc, posterior[0], draw, Path(path))
+        extra = {} if draw is None else draw_values(posterior[0], draw)
+        for i, seed in enumerate(seeds):
+            if log:
+                which = "" if draw is None else f"posterior draw {extra['draw'] + 1}/{len(draws)}, "
+                log(f"{sc.scenario.name}: {which}seed {seed} ({i + 1}/{len(seeds)}), {steps} months, "
+                    "with and without the policy")
+            t0 = time.perf_counter()
+            res = run_pair(at, cmap, seed, steps)
+            if brief is None:
+                a, b = res["summary"]["window"]["start"], res["summary"]["window"]["end"]
+                brief = ScenarioBrief(Path(path), sc.scenario.name, sc.scenario.description, targeted, names, seeds,
+                                      steps, (a, b), month_label(sc, a), month_label(sc, b - 1),
+                                      posterior=None if posterior is None else Path(posterior_dir),
+                                      draws=len(draws) if posterior is not None else 1)
+                brief.folder = write_results(res, cmap, workdir / sc.scenario.name, Path(path),
+                                             ["corridor", "brief", str(path)], time.perf_counter() - t0,
+                                             charts=False)
+            row, places = seed_numbers(res, cmap)
+            brief.rows.append({**extra, "seed": seed, **row})
+            brief.places.append(places)
     return brief
 
 
@@ -142,38 +179,39 @@ def _num(v: float) -> str:
     return f"{v:.0f}" if v >= 10 else f"{v:.1f}"
 
 
-def change_phrase(values, unit: str = "%", small: float = 0.5) -> str:
-    """'rose by 41% (range 33–50% over 10 seeds)' from per-seed changes."""
+def change_phrase(values, unit: str = "%", small: float = 0.5, over=None) -> str:
+    """'rose by 41% (range 33–50% over 10 seeds)' from per-seed changes; `over(n)` names the n runs."""
     v = np.array([x for x in values if x is not None and np.isfinite(x)], float)
     if not len(v):
         return "could not be compared (nothing to compare against)"
     m = float(np.median(v))
     n = len(v)
-    seeds = f"{n} seed{'s' if n != 1 else ''}"
+    seeds = over(n) if over else f"{n} seed{'s' if n != 1 else ''}"
     if abs(m) < small:
         verb = "barely changed"
         core = verb
     else:
         core = f"{'rose' if m > 0 else 'fell'} by {_num(m)}{unit}"
     if n == 1:
-        return f"{core} (one seed)"
+        return f"{core} (one seed)" if over is None else f"{core} ({over(1)})"
     lo, hi = float(v.min()), float(v.max())
     if lo >= 0 or hi <= 0:
         a, b = sorted((abs(lo), abs(hi)))
         rng = f"range {_num(a)}–{_num(b)}{unit} over {seeds}"
     else:
         rng = (f"range {lo:+.1f}{unit} to {hi:+.1f}{unit} over {seeds}; the direction differs between "
-               "seeds").replace("-", "−")
+               f"{'seeds' if over is None else 'runs'}").replace("-", "−")
     return f"{core} ({rng})"
 
 
 def headlines(b: ScenarioBrief, max_countries: int = 2) -> list[str]:
-    """Plain-language headline sentences for one scenario."""
+    """Plain-language headline sentences for one scenario; with a posterior each says whose its spread is."""
     t = b.table
+    over = b.over if b.posterior is not None else None
     where = " and ".join(b.target_names)
     out = [f"All changes are over {b.start_month} to {b.end_month}, the months the policy was in force, against "
            "the same months without it; percentages are of the amount without the policy."]
-    delivered = f"in {b.start_month} to {b.end_month} {change_phrase(t['delivered_pct'])}"
+    delivered = f"in {b.start_month} to {b.end_month} {change_phrase(t['delivered_pct'], over=over)}"
     # countries where more cocaine crossed, outside the targets and the origin/destination
     gains = []
     for col in t.columns:
@@ -188,22 +226,29 @@ def headlines(b: ScenarioBrief, max_countries: int = 2) -> list[str]:
     for k, (extra, code) in enumerate(gains[:max_countries]):
         name = country_name(code)
         if (t[f"cross_cf_{code}"] > 0).all() and t[f"cross_pct_{code}"].median() <= 300:
-            first = f"Cocaine crossing {name} {change_phrase(t[f'cross_pct_{code}'])}"
+            first = f"Cocaine crossing {name} {change_phrase(t[f'cross_pct_{code}'], over=over)}"
+            split = b.split(f"cross_pct_{code}", f"the change in cocaine crossing {name}")
         else:
             first = (f"Cocaine crossing {name} rose from {t[f'cross_cf_{code}'].median():,.0f} t to "
-                     f"{t[f'cross_{code}'].median():,.0f} t (median over {len(t)} seed{'s' if len(t) != 1 else ''})")
+                     f"{t[f'cross_{code}'].median():,.0f} t (median over {b.over(len(t))})")
+            split = b.split(f"cross_{code}", f"cocaine crossing {name}")
         if k == 0:
-            out.append(f"{first}, while cocaine delivered to the United States {delivered}.")
+            out.append(f"{first}, while cocaine delivered to the United States {delivered}.{split}"
+                       f"{b.split('delivered_pct', 'the change in cocaine delivered')}")
         else:
-            out.append(f"{first}.")
+            out.append(f"{first}.{split}")
     if not gains:
-        out.append(f"Cocaine delivered to the United States {delivered}.")
-    out.append(f"Cocaine moving through {where} (its territory and waters) {change_phrase(t['targeted_flow_pct'])}.")
+        out.append(f"Cocaine delivered to the United States {delivered}."
+                   f"{b.split('delivered_pct', 'the change in cocaine delivered')}")
+    out.append(f"Cocaine moving through {where} (its territory and waters) "
+               f"{change_phrase(t['targeted_flow_pct'], over=over)}."
+               f"{b.split('targeted_flow_pct', f'the change in cocaine moving through {where}')}")
     ca, cacf = t["ca_share"].median(), t["ca_share_cf"].median()
     rng = "" if len(t) == 1 else f" (range {t['ca_share'].min():.0f}–{t['ca_share'].max():.0f}%)"
     out.append(f"The share of cocaine loads crossing Central America went from {cacf:.0f}% without the policy "
-               f"to {ca:.0f}% with it{rng}.")
-    out.append(f"Cocaine seizures {change_phrase(t['seized_pct'])}.")
+               f"to {ca:.0f}% with it{rng}.{b.split('ca_share', 'the Central America share')}")
+    out.append(f"Cocaine seizures {change_phrase(t['seized_pct'], over=over)}."
+               f"{b.split('seized_pct', 'the change in seizures')}")
     vcols = [c for c in t.columns if c.startswith("violence_change_")]
     worst = max(vcols, key=lambda c: abs(t[c].median())) if vcols else None
     vtail = ""
@@ -211,9 +256,9 @@ def headlines(b: ScenarioBrief, max_countries: int = 2) -> list[str]:
         code = worst[len("violence_change_"):]
         vtail = (f"; the largest change was in {country_name(code)} "
                  f"({t[worst].median():+,.0f} events, median)")
-    out.append(f"Violent events in the region {change_phrase(t['violence_pct'])}{vtail}.")
+    out.append(f"Violent events in the region {change_phrase(t['violence_pct'], over=over)}{vtail}."
+               f"{b.split('violence_pct', 'the change in violent events')}")
     tr, trcf = t["trafficked"].median(), t["trafficked_cf"].median()
     out.append(f"Migrants who ended up trafficked: {tr:,.0f} people with the policy against {trcf:,.0f} without "
-               f"(median at the end of the run).")
+               f"(median at the end of the run).{b.split('trafficked', 'migrants trafficked')}")
     return out
-

@@ -94,7 +94,8 @@ def split_phrase(df: pd.DataFrame, outcome: str, label: str) -> str | None:
     s = spread(df, outcome)
     if s is None or s["total"] <= 0:
         return None
-    return (f"of the spread of {label} (sd {np.sqrt(s['total']):.2g}), "
+    sd = float(np.sqrt(s["total"]))
+    return (f"of the spread of {label} (sd {f'{sd:,.0f}' if sd >= 10 else f'{sd:.2g}'}), "
             f"{100 * s['parameter'] / s['total']:.0f}% comes from parameter uncertainty (between "
             f"posterior draws) and {100 * s['seed'] / s['total']:.0f}% from seed noise (within a draw)")
 
