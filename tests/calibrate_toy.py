@@ -32,6 +32,7 @@ unit = "t"
 """
 HEADER = "id,quantity,place,start,end,value,low,high,unit,use,source,note\n"
 SYNTHETIC_SEEDS = (1001, 1002, 1003, 1004)
+SMALL = {"waves": 2, "runs_per_wave": 8}      # 2 waves of 4 points x 2 seeds: the `small_run` fixture
 
 
 def synthetic_record(folder: Path) -> str:

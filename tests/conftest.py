@@ -27,6 +27,18 @@ def crackdown():
     return load_scenario(SCENARIOS / "mexico_crackdown.toml")
 
 
+@pytest.fixture(scope="session")
+def small_run(tmp_path_factory):
+    """A finished toy calibration (calibrate_toy.SMALL): (folder with toy.toml, calibration, report)."""
+    from calibrate_toy import SMALL, write_toy_calibration
+    from model.runs.calibrate import load_calibration, run_calibration
+
+    folder = tmp_path_factory.mktemp("cal")
+    cal = load_calibration(write_toy_calibration(folder, **SMALL))
+    rep = run_calibration(cal, out=folder / "out", workers=0, progress=False)
+    return folder, cal, rep
+
+
 def corridor_cli(*args, cwd=None, timeout=600):
     """Run the real `corridor` command in a fresh process."""
     env = dict(os.environ, MPLBACKEND="Agg")

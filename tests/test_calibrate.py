@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from calibrate_toy import HEADER, TRUTH, write_toy_calibration
+from calibrate_toy import HEADER, SMALL, TRUTH, write_toy_calibration
 from model.errors import InputError
 from model.runs.observe import ObservableError, columns_needed, observe
 from model.runs.record import load_record
@@ -152,17 +152,7 @@ def test_recovers_known_parameters(tmp_path):
         assert (rep.folder / png).stat().st_size > 10_000
 
 
-SMALL = {"waves": 2, "runs_per_wave": 8}      # 2 waves of 4 points x 2 seeds
-
-
-@pytest.fixture(scope="module")
-def small_run(tmp_path_factory):
-    from model.runs.calibrate import load_calibration, run_calibration
-
-    folder = tmp_path_factory.mktemp("cal")
-    cal = load_calibration(write_toy_calibration(folder, **SMALL))
-    rep = run_calibration(cal, out=folder / "out", workers=0, progress=False)
-    return folder, cal, rep
+# small_run (conftest.py): the SMALL toy calibration, run once for this file and test_posterior_commands.py
 
 
 @pytest.mark.slow
