@@ -105,12 +105,14 @@ def cmd_run(args) -> int:
     from model.runs.simulate import policy_in_force, policy_outside_run, run_pair
     from model.scenario import check_steps, load_scenario
 
-    from model.runs.posterior import check_draws_flag, load_draws, provenance
+    from model.runs.posterior import at_draws, check_draws_flag, load_draws, provenance
 
     check_steps(args.steps)
     check_draws_flag(args.posterior, args.draws)
     sc, cmap = load_scenario(args.scenario)
     posterior = None if args.posterior is None else load_draws(args.posterior, args.draws)
+    if posterior is not None:
+        at_draws(sc, posterior, args.scenario)      # every draw's values fit the scenario, before any run
     seed = sc.scenario.seed if args.seed is None else args.seed
     steps = args.steps or sc.scenario.steps
     out = args.out or default_out(f"{sc.scenario.name}-seed{seed}")

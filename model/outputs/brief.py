@@ -274,7 +274,7 @@ def make_brief(scenarios: list[Path], out: Path, replications: int = 3, root_see
 
     With `posterior` (a `corridor calibrate` folder) every seed runs at `draws` posterior draws.
     """
-    from model.runs.posterior import check_draws_flag, load_draws
+    from model.runs.posterior import at_draws, check_draws_flag, load_draws
     from model.scenario import check_steps
 
     check_steps(steps)
@@ -296,6 +296,9 @@ def make_brief(scenarios: list[Path], out: Path, replications: int = 3, root_see
     # every file checked before anything runs; those without a policy in force are skipped with a warning
     loaded = comparable([(Path(p), *load_scenario(p)) for p in scenarios], steps)
     drawn = None if posterior is None else load_draws(posterior, draws)
+    if drawn is not None:           # every scenario takes every draw's values, checked before any run
+        for p, sc, _ in loaded:
+            at_draws(sc, drawn, p)
     with scratch_folder(out) as work:
         briefs = [run_scenario(p, replications, root_seed, steps, Path(work) / str(i), log, loaded=(sc, cmap),
                                posterior=drawn, posterior_dir=posterior)

@@ -125,7 +125,7 @@ def run_scenario(path: Path, replications: int, root_seed: int | None, steps: in
     With `posterior` ((parameters, draws) of model.runs.posterior.load_draws) every seed runs at
     every draw; the charts are of the first draw's first seed.
     """
-    from model.runs.posterior import apply_draw, draw_values
+    from model.runs.posterior import at_draws, draw_values
     from model.runs.compare import comparable
     from model.corridor import month_label
     from model.policy import targeted_codes
@@ -143,10 +143,9 @@ def run_scenario(path: Path, replications: int, root_seed: int | None, steps: in
     names = [country_name(t) if t in cmap.country_codes else
              cmap.jurisdiction_names[cmap.jurisdiction_codes.index(t)] if t in cmap.jurisdiction_codes else t
              for t in targeted]
-    draws = [None] if posterior is None else [row for _, row in posterior[1].iterrows()]
+    draws = [(None, sc)] if posterior is None else at_draws(sc, posterior, Path(path))
     brief = None
-    for draw in draws:
-        at = sc if draw is None else apply_draw(sc, posterior[0], draw, Path(path))
+    for draw, at in draws:
         extra = {} if draw is None else draw_values(posterior[0], draw)
         for i, seed in enumerate(seeds):
             if log:

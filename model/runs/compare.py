@@ -100,7 +100,7 @@ def compare(paths: list[Path], replications: int, root_seed: int | None = None,
     """One row per scenario and replication (and posterior draw, when `posterior` is
     (parameters, draws) from model.runs.posterior.load_draws)."""
     from model.policy import targeted_codes
-    from model.runs.posterior import draw_values
+    from model.runs.posterior import at_draws, draw_values
     from model.runs.simulate import run_pair
     from model.scenario import check_steps, load_scenario
 
@@ -108,11 +108,13 @@ def compare(paths: list[Path], replications: int, root_seed: int | None = None,
     loaded = [(p, *load_scenario(p)) for p in paths]      # validate every file before running
     root = loaded[0][1].scenario.seed if root_seed is None else root_seed
     seeds = replication_seeds(root, replications)
+    kept = comparable(loaded, steps)
+    # every scenario at every draw, all validated before the first run
+    drawn = [[(None, sc)] if posterior is None else at_draws(sc, posterior, p) for p, sc, _ in kept]
     rows = []
-    for p, sc0, cmap in comparable(loaded, steps):
+    for (p, sc0, cmap), scenarios in zip(kept, drawn):
         targeted = targeted_codes(sc0)
-        for draw in _draws(posterior):
-            sc = sc0 if draw is None else _at_draw(sc0, posterior[0], draw, p)
+        for draw, sc in scenarios:
             extra = {} if draw is None else draw_values(posterior[0], draw)
             for k, seed in enumerate(seeds):
                 s = run_pair(sc, cmap, seed, steps)["summary"]
@@ -121,16 +123,6 @@ def compare(paths: list[Path], replications: int, root_seed: int | None = None,
                 if progress:
                     progress()
     return pd.DataFrame(rows)
-
-
-def _draws(posterior):
-    return [None] if posterior is None else [row for _, row in posterior[1].iterrows()]
-
-
-def _at_draw(sc, params, draw, path):
-    from model.runs.posterior import apply_draw
-
-    return apply_draw(sc, params, draw, path)
 
 
 def table(df: pd.DataFrame) -> pd.DataFrame:

@@ -76,6 +76,12 @@ def apply_draw(scenario, params: list[dict], values: dict, path: Path):
     return parse_scenario(data, path)
 
 
+def at_draws(scenario, posterior: tuple, path: Path) -> list[tuple]:
+    """(draw row, scenario at that draw) for every draw: all of them validated before any run."""
+    params, points = posterior
+    return [(draw, apply_draw(scenario, params, draw, path)) for _, draw in points.iterrows()]
+
+
 def spread(df: pd.DataFrame, outcome: str) -> dict | None:
     """Total variance of `outcome` over draws x seeds, and the parameter and seed parts."""
     g = df[["draw", outcome]].dropna()
@@ -147,12 +153,10 @@ def run_draws(sc, cmap, path: Path, posterior: tuple, seed: int, steps: int, cou
     """One row per posterior draw: the draw, its parameter values and `run_outcomes`, each on `seed`."""
     from model.runs.simulate import run_pair
 
-    params, points = posterior
     rows = []
-    for _, draw in points.iterrows():
-        at = apply_draw(sc, params, draw, path)
+    for draw, at in at_draws(sc, posterior, path):
         s = run_pair(at, cmap, seed, steps, counterfactual=counterfactual)["summary"]
-        rows.append({**draw_values(params, draw), "seed": seed, **run_outcomes(s)})
+        rows.append({**draw_values(posterior[0], draw), "seed": seed, **run_outcomes(s)})
         if progress:
             progress()
     return pd.DataFrame(rows)
