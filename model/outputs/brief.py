@@ -57,8 +57,6 @@ NOT_MODELLED = [
 ]
 
 
-
-
 def not_modelled(briefs: list[ScenarioBrief]) -> list[str]:
     """NOT_MODELLED, its note on the ranges saying what they cover when the runs span posterior draws."""
     b = briefs[0]
