@@ -72,7 +72,8 @@ def test_brief_over_posterior_draws(small_run, tmp_path, capsys):
     html = pdf.with_suffix(".html").read_text()
     assert f'<meta name="corridor-posterior" content="{rep.folder}">' in html
     assert '<meta name="corridor-draws" content="2">' in html
-    assert "median across 2 posterior draws × 2 seeds" in html and str(rep.folder) in html
+    assert "median across 2 posterior draws × 2 seeds" in html
+    assert f"posterior draws of the calibration {rep.folder}" in html          # named in the method notes
     # one sentence on parameter vs seed per headline (all but the first bullet, which says what is compared)
     bullets = re.search(r"<ul>(.*?)</ul>", html, re.S).group(1).split("<li>")[1:]
     assert len(bullets) >= 6

@@ -72,8 +72,8 @@ def subtitle(briefs: list[ScenarioBrief]) -> str:
     b = briefs[0]
     if b.posterior is None:
         return "Headline numbers: median across seeds, with the range; each seed is run with and without the policy."
-    return (f"Headline numbers: median across {b.draws} posterior draws × {len(b.seeds)} seeds, with the range "
-            f"(calibration {b.posterior}); each run with and without the policy.")
+    return (f"Headline numbers: median across {b.draws} posterior draws × {len(b.seeds)} seeds, with the range; "
+            "each run with and without the policy.")
 
 
 # ----------------------------------------------------------------------------------------
