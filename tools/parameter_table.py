@@ -12,6 +12,7 @@ description cannot drift from the schema:
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 from pathlib import Path
@@ -99,15 +100,27 @@ def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+def calibrated_paths() -> set[str]:
+    """Scenario fields the shipped calibration (experiments/history/calibration) fitted."""
+    manifest = ROOT / "experiments" / "history" / "calibration" / "manifest.json"
+    if not manifest.is_file():
+        return set()
+    params = json.loads(manifest.read_text())["parameters"]
+    return {q for p in params for q in ([p["path"]] if isinstance(p["path"], str) else p["path"])}
+
+
 def render() -> str:
     """The Markdown table of every numeric parameter in the schema, with the values
     scenarios/baseline.toml gives it (every scenario file extends the baseline)."""
     base = parse_scenario(read_scenario_dict(BASELINE), BASELINE).model_dump(mode="json")
+    calibrated = calibrated_paths()
     lines = ["| parameter | unit | default | baseline | bounds | meaning | source |",
              "|---|---|---|---|---|---|---|"]
     for row in parameter_table():
         cells = [f"`{row['parameter']}`", row["unit"], default(row), baseline_values(row["parameter"], base),
                  interval(row.get("limits", {})), row["meaning"], row["source"] or NO_SOURCE]
+        if row["parameter"] in calibrated:
+            cells[-1] += "; baseline value calibrated to the 1996-2011 record (§7.20)"
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     return "\n".join(lines) + "\n"
 

@@ -33,7 +33,8 @@ ROOT_SEED = 2009
 CALIBRATION_MD = ROOT / "experiments" / "calibration" / "baseline_calibration.md"
 CHANGES_MD = ROOT / "experiments" / "validation" / "what_changed.md"
 # Sections other generators write (record_table.py, scenario_effects.py), kept after the cases.
-GENERATED_MD = [ROOT / "experiments" / "validation" / "record_table.md",
+GENERATED_MD = [ROOT / "experiments" / "validation" / "calibrated.md",
+                ROOT / "experiments" / "validation" / "record_table.md",
                 ROOT / "experiments" / "validation" / "scenario_effects.md"]
 
 
@@ -42,12 +43,40 @@ def spread(values) -> dict:
     return {"mean": float(v.mean()), "min": float(v.min()), "max": float(v.max()), "values": [float(x) for x in v]}
 
 
-@functools.lru_cache(maxsize=8)
-def paired_run(name: str, seed: int) -> dict:
-    """A shipped scenario and its counterfactual on one seed, run once per process: cases 1, 3
-    and 4 read the same crackdown runs (the model is deterministic, so sharing changes nothing)."""
+# A run of a case is a seed, or (draw, seed) with draw an index into the posterior draws that
+# use_posterior() loaded: the same cases then run on the calibrated model over its posterior.
+_POSTERIOR: dict = {}
+
+
+def use_posterior(folder: Path, draws: int | None) -> list[int]:
+    """Load a calibration folder's draws for scenario(); return their indices."""
+    from model.runs.posterior import load_draws
+
+    params, table = load_draws(folder, draws)
+    _POSTERIOR.update(params=params, draws=[dict(row) for _, row in table.iterrows()], folder=str(folder))
+    return list(range(len(table)))
+
+
+def scenario(name: str, run):
+    """A shipped scenario (and its map), at the run's posterior draw if it has one."""
     sc, cmap = load_scenario(SCENARIOS / name)
-    return run_pair(sc, cmap, seed)
+    if isinstance(run, tuple) and run[0] is not None:
+        from model.runs.posterior import apply_draw
+
+        sc = apply_draw(sc, _POSTERIOR["params"], _POSTERIOR["draws"][run[0]], SCENARIOS / name)
+    return sc, cmap
+
+
+def seed_of(run) -> int:
+    return run[1] if isinstance(run, tuple) else run
+
+
+@functools.lru_cache(maxsize=8)
+def paired_run(name: str, run) -> dict:
+    """A shipped scenario and its counterfactual on one run, run once per process: cases 1, 3
+    and 4 read the same crackdown runs (the model is deterministic, so sharing changes nothing)."""
+    sc, cmap = scenario(name, run)
+    return run_pair(sc, cmap, seed_of(run))
 
 
 def case_crackdown_moves_transit(seeds: list[int]) -> dict:
@@ -82,18 +111,18 @@ def case_crackdown_moves_transit(seeds: list[int]) -> dict:
 
 def case_interdiction_spreads_routes(seeds: list[int]) -> dict:
     """2. More interdiction spreads routes (NarcoLogic)."""
-    sc, cmap = load_scenario(SCENARIOS / "baseline.toml")
     levels = (1.0, 2.0, 3.0)
     cells, ent, seized = {k: [] for k in levels}, {k: [] for k in levels}, {k: [] for k in levels}
     for k in levels:
-        scaled = sc.model_copy(deep=True)
-        for j in scaled.jurisdictions.values():
-            if j.enforcement_units is not None:
-                j.enforcement_units *= k
-            if j.naval_units is not None:
-                j.naval_units *= k
         for seed in seeds:
-            s = run_pair(scaled, cmap, seed, counterfactual=False)["summary"]
+            sc, cmap = scenario("baseline.toml", seed)
+            scaled = sc.model_copy(deep=True)
+            for j in scaled.jurisdictions.values():
+                if j.enforcement_units is not None:
+                    j.enforcement_units *= k
+                if j.naval_units is not None:
+                    j.naval_units *= k
+            s = run_pair(scaled, cmap, seed_of(seed), counterfactual=False)["summary"]
             cells[k].append(s["active_cells"])
             ent[k].append(s["route_entropy"])
             seized[k].append(s["cocaine"]["seized"])
@@ -212,11 +241,19 @@ def rewrite_markdown() -> None:
     write_markdown(rec["results"], rec["seeds"], ROOT / "VALIDATION.md", rec.get("date"))
 
 
-def validation_args(doc: str, markdown_help: str) -> argparse.Namespace:
-    """The options every validation script takes: seeds per run, or only rewrite its Markdown."""
+def validation_args(doc: str, markdown_help: str, seeds: int = 5, posterior: bool = False,
+                    only: tuple[str, ...] = ()) -> argparse.Namespace:
+    """The options every validation script takes: seeds per run, or only rewrite its Markdown;
+    with `posterior`, the calibration folder and how many of its draws."""
     ap = argparse.ArgumentParser(description=doc.split("\n")[0])
-    ap.add_argument("--seeds", type=int, default=5, help="seeds per scenario, from the root seed")
+    ap.add_argument("--seeds", type=int, default=seeds, help="seeds per scenario (or draw), from the root seed")
     ap.add_argument("--markdown-only", action="store_true", help=markdown_help)
+    if posterior:
+        ap.add_argument("--posterior", type=Path, metavar="DIR",
+                        help="a `corridor calibrate` folder (default results/calibrations/history)")
+        ap.add_argument("--draws", type=int, help="posterior draws, spread evenly over its points")
+    if only:
+        ap.add_argument("--only", choices=only, help="which part to run (the others are read from their JSON)")
     return ap.parse_args()
 
 

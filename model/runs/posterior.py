@@ -175,3 +175,10 @@ def range_lines(df: pd.DataFrame) -> list[str]:
         u = f" {unit}" if unit and unit != "%" else unit
         out.append(f"{label}: {fmt.format(v.median())}{u} [{fmt.format(v.min())}, {fmt.format(v.max())}]")
     return out
+
+
+def central_draw(params: list[dict], points: pd.DataFrame) -> pd.Series:
+    """The posterior point nearest the marginal medians, in prior widths: the values the shipped
+    scenarios take (a point that is itself non-implausible, which the medians need not be)."""
+    dist = sum(((points[p["name"]] - points[p["name"]].median()) / (p["high"] - p["low"])) ** 2 for p in params)
+    return points.loc[dist.idxmin()]

@@ -47,7 +47,8 @@ class CalibrationMeta(Strict):
     record: str = Field(min_length=1, description="record CSV, relative to this file")
     targets: Targets = Targets()
     root_seed: int = Field(ge=0, le=SEED_MASK)
-    seeds_per_point: int = Field(2, ge=1, le=100, description="runs (seeds) per design point")
+    seeds_per_point: int = Field(2, ge=2, le=100, description="runs (seeds) per design point: at least 2, "
+                                 "so the seed variance in the implausibility is estimated, not taken as 0")
     waves: int = Field(3, ge=1, le=20)
     runs_per_wave: int = Field(ge=4, le=20_000, description="runs per wave = points x seeds_per_point")
     cutoff: float = Field(3.0, gt=0, description="implausibility cut-off (Pukelsheim's 3-sigma rule)")
