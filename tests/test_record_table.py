@@ -30,8 +30,9 @@ def test_a_years_rate_is_its_homicides_over_its_mean_population():
 
 
 def test_a_six_month_window_includes_both_ends():
-    ts = pd.DataFrame({"month": ["2008-08", "2008-09", "2009-02", "2009-03"], "x": [1, 2, 3, 4]})
-    assert record_table.months(ts, "2008-09", "2009-02").x.tolist() == [2, 3]
+    ts = pd.DataFrame({"month": ["2008-08", "2008-09", "2009-02", "2009-03"],
+                       "migrants_kidnapped_MX": [1.0, 2.0, 3.0, 4.0]})
+    assert record_table.observe(ts, "migrants_kidnapped", "MX", "2008-09", "2009-02") == 5.0
 
 
 def test_every_row_has_a_source_and_a_band_and_is_judged_on_a_run_that_is_made():
@@ -41,29 +42,29 @@ def test_every_row_has_a_source_and_a_band_and_is_judged_on_a_run_that_is_made()
 
 
 def fake_record(mean: float) -> dict:
-    """Guatemala's 2011 rate (band 35.1-42.9, judged on the crackdown), the baseline at 10."""
-    row = record_table.judge({"key": "homicide_GT_2011", "baseline": spread([10.0, 10.0]),
+    """El Salvador's 2011 rate (band 62.1-75.9, judged on the crackdown), the baseline at 10."""
+    row = record_table.judge({"key": "homicide_SV_2011", "baseline": spread([10.0, 10.0]),
                               "crackdown": spread([mean, mean])})
     return {"seeds": [1, 2], "date": "2026-12-02", "rows": [row]}
 
 
-@pytest.mark.parametrize("mean,verdict,count", [(40.0, "| yes |", "**1 of 1"), (30.0, "| **no** |", "**0 of 1")])
+@pytest.mark.parametrize("mean,verdict,count", [(70.0, "| yes |", "**1 of 1"), (50.0, "| **no** |", "**0 of 1")])
 def test_the_section_says_within_or_not_and_counts_the_rows_within(tmp_path, mean, verdict, count):
     rec = fake_record(mean)
-    assert rec["rows"][0]["within_baseline"] is False and rec["rows"][0]["within"] == (mean == 40.0)
+    assert rec["rows"][0]["within_baseline"] is False and rec["rows"][0]["within"] == (mean == 70.0)
     path = tmp_path / "t.md"
     record_table.write_section(rec, path)
     text = path.read_text()
     assert "| crackdown | ±10% |" in text and count in text
-    row = next(line for line in text.split("\n") if line.startswith("| homicides per 100,000, Guatemala"))
-    assert row.count("**no**") == (1 if mean == 40.0 else 2)             # the baseline's 10 is out of band
+    row = next(line for line in text.split("\n") if line.startswith("| homicides per 100,000, El Salvador"))
+    assert row.count("**no**") == (1 if mean == 70.0 else 2)             # the baseline's 10 is out of band
     assert verdict in row
-    assert ("Off the record (tested rows, the run judged on): none." in text) == (mean == 40.0)
+    assert ("Off the record (tested rows, the run judged on): none." in text) == (mean == 70.0)
 
 
 def test_the_generated_sections_are_kept_in_validation_md():
     names = {p.name for p in GENERATED_MD}
-    assert names == {"record_table.md", "scenario_effects.md"}
+    assert names == {"calibrated.md", "record_table.md", "scenario_effects.md"}
     assert record_table.HERE == scenario_effects.HERE == GENERATED_MD[0].parent
 
 

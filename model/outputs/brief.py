@@ -59,8 +59,8 @@ NOT_MODELLED = [
 
 def not_modelled(briefs: list[ScenarioBrief]) -> list[str]:
     """NOT_MODELLED, its note on the ranges saying what they cover when the runs span posterior draws."""
-    b = briefs[0]
-    if b.posterior is None:
+    b = briefs[0] if briefs else None
+    if b is None or b.posterior is None:
         return NOT_MODELLED
     ranges = (f"The ranges cover {b.over(b.draws * len(b.seeds))}: the uncertainty of the parameters calibrated in "
               f"{b.posterior} (posterior draws) and the model's randomness (seeds). Every other assumption is fixed; "
@@ -69,8 +69,8 @@ def not_modelled(briefs: list[ScenarioBrief]) -> list[str]:
 
 
 def subtitle(briefs: list[ScenarioBrief]) -> str:
-    b = briefs[0]
-    if b.posterior is None:
+    b = briefs[0] if briefs else None
+    if b is None or b.posterior is None:
         return "Headline numbers: median across seeds, with the range; each seed is run with and without the policy."
     return (f"Headline numbers: median across {b.draws} posterior draws × {len(b.seeds)} seeds, with the range; "
             "each run with and without the policy.")
@@ -236,7 +236,7 @@ def html_document(briefs: list[ScenarioBrief], figures, root_seed: int | None) -
     e = html.escape
     parts = ["<!DOCTYPE html>", "<html lang='en'><head><meta charset='utf-8'>",
              f'<meta name="generator" content="{HTML_GENERATOR} {__version__}">',
-             *([] if briefs[0].posterior is None else
+             *([] if not briefs or briefs[0].posterior is None else
                [f'<meta name="corridor-posterior" content="{e(str(briefs[0].posterior))}">',
                 f'<meta name="corridor-draws" content="{briefs[0].draws}">']),
              "<title>Corridor workshop brief</title>",
