@@ -12,19 +12,12 @@ import pytest
 
 from model.runs.calibrate import load_calibration
 from model.runs.posterior import central_draw, load_draws
-from model.runs.sweep.experiment import dump, parse_path
+from model.runs.sweep.experiment import dump, get_path
 from model.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "experiments" / "history" / "calibration"
 LIBRARY = sorted(p for p in (ROOT / "scenarios").glob("*.toml"))
-
-
-def _value(data: dict, dotted: str) -> float:
-    node = data
-    for part in parse_path(dotted):
-        node = node[part]
-    return float(node)
 
 
 def test_the_shipped_posterior_comes_from_the_shipped_calibration_file():
@@ -42,4 +35,4 @@ def test_every_scenario_holds_the_central_posterior_point(path):
     data = dump(load_scenario(path)[0])
     for p in params:
         for dotted in ([p["path"]] if isinstance(p["path"], str) else p["path"]):
-            assert _value(data, dotted) == pytest.approx(float(central[p["name"]]), rel=1e-3), (path.name, dotted)
+            assert float(get_path(data, dotted)) == pytest.approx(float(central[p["name"]]), rel=1e-3), (path.name, dotted)

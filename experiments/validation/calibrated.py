@@ -36,20 +36,13 @@ from model.runs.posterior import apply_draw, central_draw, load_draws  # noqa: E
 from model.runs.record import load_record  # noqa: E402
 from model.runs.seeds import replication_seeds  # noqa: E402
 from model.runs.simulate import simulate  # noqa: E402
-from model.runs.sweep.experiment import dump, parse_path  # noqa: E402
+from model.runs.sweep.experiment import dump, get_path  # noqa: E402
 from model.scenario import load_scenario  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 CALIBRATION = ROOT / "experiments" / "calibration.toml"
 REPLAY_JSON = HERE / "calibrated.json"
 CASES_JSON = HERE / "calibrated_cases.json"
-
-
-def _get(data: dict, dotted: str) -> float:
-    node = data
-    for part in parse_path(dotted):
-        node = node[part]
-    return float(node)
 
 
 def _rows(ts_list, rows) -> dict:
@@ -62,7 +55,7 @@ def run_all(folder: Path, n_draws: int, n_seeds: int) -> dict:
     post_all = load_draws(folder)[1]
     sc, cmap = load_scenario(cal.scenario_path)
     base = dump(sc)
-    hand = {p["name"]: _get(base, p["path"] if isinstance(p["path"], str) else p["path"][0]) for p in params}
+    hand = {p["name"]: float(get_path(base, p["path"] if isinstance(p["path"], str) else p["path"][0])) for p in params}
     median = {p["name"]: float(post_all[p["name"]].median()) for p in params}
     central = central_draw(params, post_all)
     seeds = replication_seeds(ROOT_SEED, n_seeds + n_draws)
@@ -99,13 +92,7 @@ def run_cases(folder: Path, n_draws: int, n_seeds: int) -> dict:
     draws = cases.use_posterior(folder, n_draws)
     seeds = replication_seeds(ROOT_SEED, n_seeds)
     runs = [(d, s) for d in draws for s in seeds]
-    out = []
-    for case in cases.CASES:
-        t = time.perf_counter()
-        r = case(runs)
-        r["seconds"] = round(time.perf_counter() - t, 1)
-        out.append(r)
-        print(f"{'PASS' if r['passed'] else 'FAIL'}  {case.__doc__.splitlines()[0]}  ({r['seconds']} s)")
+    out = cases.run_cases(runs)
     return {"date": time.strftime("%Y-%m-%d"), "draws": len(draws), "seeds": seeds,
             "before": [{"passed": r["passed"], "measured": r["measured"]} for r in before["results"]],
             "before_seeds": len(before["seeds"]), "results": out}

@@ -241,6 +241,18 @@ def rewrite_markdown() -> None:
     write_markdown(rec["results"], rec["seeds"], ROOT / "VALIDATION.md", rec.get("date"))
 
 
+def run_cases(runs: list) -> list[dict]:
+    """Every case on the same runs (seeds, or (draw, seed) pairs), timed, its verdict printed."""
+    results = []
+    for case in CASES:
+        t = time.perf_counter()
+        r = case(runs)
+        r["seconds"] = round(time.perf_counter() - t, 1)
+        results.append(r)
+        print(f"{'PASS' if r['passed'] else 'FAIL'}  {case.__doc__.splitlines()[0]}  ({r['seconds']} s)")
+    return results
+
+
 def validation_args(doc: str, markdown_help: str, seeds: int = 5, posterior: bool = False,
                     only: tuple[str, ...] = ()) -> argparse.Namespace:
     """The options every validation script takes: seeds per run, or only rewrite its Markdown;
@@ -264,13 +276,7 @@ def main() -> None:
         rewrite_markdown()
         return
     seeds = replication_seeds(ROOT_SEED, args.seeds)
-    results = []
-    for case in CASES:
-        t = time.perf_counter()
-        r = case(seeds)
-        r["seconds"] = round(time.perf_counter() - t, 1)
-        results.append(r)
-        print(f"{'PASS' if r['passed'] else 'FAIL'}  {case.__doc__.splitlines()[0]}  ({r['seconds']} s)")
+    results = run_cases(seeds)
     out.write_text(json.dumps({"seeds": seeds, "date": time.strftime("%Y-%m-%d"), "results": results},
                               indent=2) + "\n")
     write_markdown(results, seeds, ROOT / "VALIDATION.md")

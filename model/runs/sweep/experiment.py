@@ -241,6 +241,14 @@ def parse_path(text: str) -> list[str | int]:
     return parts
 
 
+def get_path(data: dict, text: str):
+    """The value at a dotted path of a (fully dumped) scenario dict, e.g. routing.risk_decay."""
+    node = data
+    for part in parse_path(text):
+        node = node[part]
+    return node
+
+
 def set_path(data: dict, text: str, value) -> None:
     """Set a field that must already exist in the (fully dumped) scenario dict."""
     parts = parse_path(text)
