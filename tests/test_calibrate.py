@@ -100,6 +100,7 @@ def hand_made() -> pd.DataFrame:
         "cocaine_delivered": [1.0, 3.0, 6.0, 10.0],
         "cocaine_shipped": [2.0, 5.0, 9.0, 14.0],
         "migrants_kidnapped_MX": [0.0, 50.0, 25.0, 0.0],
+        "organisations": [5, 5, 7, 6],
     })
 
 
@@ -116,6 +117,9 @@ def test_observe_hand_computed():
     assert observe(ts, "cocaine_delivered", "all", "2006-12", "2007-02") == pytest.approx(36.0)
     assert observe(ts, "cocaine_shipped", "all", "2006-11", "2007-02") == pytest.approx(42.0)
     assert observe(ts, "migrants_kidnapped", "MX", "2006-11", "2007-02") == 75.0
+    # the most organisations in any month of the period, not the last month's (7 in January, 6 in February)
+    assert observe(ts, "organisations", "all", "2006-11", "2006-12") == 5.0
+    assert observe(ts, "organisations", "all", "2006-12", "2007-02") == 7.0
 
 
 def test_observe_refuses_what_it_cannot_give():
@@ -239,6 +243,32 @@ def test_resume_runs_only_what_is_missing(small_run, tmp_path):
     assert manifest["kind"] == "calibration" and manifest["status"] == "complete"
     assert len(manifest["sessions"]) == 2
     assert np.isfinite(json.loads((out / "diagnostics.json").read_text())["waves"][0]["implausibility_max"])
+
+
+@pytest.mark.slow
+def test_a_resumed_wave_keeps_the_points_it_started_on(small_run, tmp_path, monkeypatch):
+    """On another machine the refitted emulators may choose other points for the interrupted
+    wave (their optimiser runs on that machine's BLAS); the wave still goes on with its own."""
+    from model.runs.calibrate import run_calibration, runner
+
+    folder, cal, rep = small_run
+    out = tmp_path / "out"
+    shutil.copytree(rep.folder, out)
+    gone = sorted((out / "wave_2" / "runs").glob("r*.parquet"))[:3]
+    for p in gone + [out / "wave_2" / "results.parquet", out / "posterior.parquet"]:
+        p.unlink()
+    chosen = runner.wave_design
+
+    def elsewhere(cal, wave, emulators):
+        u, how = chosen(cal, wave, emulators)
+        return (1.0 - u if wave == 2 else u), how     # what another machine's emulators might pick
+
+    monkeypatch.setattr(runner, "wave_design", elsewhere)
+    again = run_calibration(cal, out=out, workers=0, progress=False, resume=True)
+    assert again.ran == 3 and again.runs == rep.runs
+    pd.testing.assert_frame_equal(pd.read_parquet(rep.folder / "wave_2" / "design.parquet"),
+                                  pd.read_parquet(out / "wave_2" / "design.parquet"))
+    assert "interrupted session" in json.loads((out / "diagnostics.json").read_text())["waves"][1]["design"]
 
 
 # --------------------------------------------------------------------------- posterior draws

@@ -29,6 +29,7 @@ QUANTITIES = {
     "cocaine_delivered": ("t per year", {"all"}),
     "cocaine_shipped": ("t per year", {"all"}),
     "migrants_kidnapped": ("people", {"MX"}),
+    "organisations": ("organisations", {"all"}),
 }
 
 
@@ -81,6 +82,8 @@ def test_every_policy_row_has_a_source_and_falls_in_the_run(replay):
     # 2006-12, Mérida/CARSI 2008-07, Honduras' coup 2009-07
     for month in (0, 54, 115, 131, 150, 162):
         assert month in starts
+    # Mexico's kingpin removals as recorded: January 2008 to November 2010
+    assert [p.start for p in sc.policy if p.lever == "kingpin_removal"] == [144, 153, 159, 167, 178]
 
 
 def test_record_rows_are_well_formed(record):

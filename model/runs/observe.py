@@ -90,6 +90,10 @@ QUANTITIES: dict[str, Quantity] = {q.name: q for q in [
     Quantity("cocaine_shipped", "t per year", "all",
              "cocaine shipped from the sources over the period (growth of the cumulative ledger) x 12 / months",
              lambda p: ["cocaine_shipped"], _cumulative_over("cocaine_shipped")),
+    Quantity("organisations", "organisations", "all",
+             "the most trafficking organisations in the corridor in any month of the period (max of "
+             "organisations: the scenario's, plus successors left by kingpin removals)",
+             lambda p: ["organisations"], lambda w, p, ts: float(w["organisations"].max())),
     Quantity("migrants_kidnapped", "people", "country",
              "people kidnapped in <CC> over the period: sum of the monthly migrants_kidnapped_<CC> events",
              lambda p: [f"migrants_kidnapped_{p}"], lambda w, p, ts: float(w[f"migrants_kidnapped_{p}"].sum())),

@@ -23,6 +23,35 @@ RESTARTS = 3          # optimiser restarts of the kernel's hyperparameters, seed
 LENGTH_MIN = 0.1      # shortest length-scale in the unit cube: a wave of tens of points cannot resolve less
 
 
+def fit_environment() -> dict:
+    """What an emulator fit depends on beyond its inputs: scikit-learn and the BLAS it runs on.
+
+    The runs of a calibration are the same on every machine; the kernels' hyperparameter
+    optimiser is not: a BLAS built for another CPU rounds differently and L-BFGS can end in
+    another local optimum, so later waves' designs may differ between machines.
+    """
+    import platform
+
+    import sklearn
+    from threadpoolctl import threadpool_info
+
+    blas = sorted({f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture')})"
+                   for i in threadpool_info() if i.get("user_api") == "blas"})
+    return {"scikit-learn": sklearn.__version__, "blas": blas, "machine": platform.machine(),
+            "processor": _cpu_model()}
+
+
+def _cpu_model() -> str:
+    try:
+        for line in open("/proc/cpuinfo", encoding="utf-8"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+    return platform.processor()
+
+
 @dataclass
 class Emulator:
     target: str

@@ -25,7 +25,7 @@ import pandas as pd
 import pyarrow as pa
 
 from model.errors import InputError
-from model.runs.calibrate.emulate import fit_emulator, reduce_over_targets
+from model.runs.calibrate.emulate import fit_emulator, fit_environment, reduce_over_targets
 from model.runs.calibrate.spec import Calibration
 from model.runs.calibrate.waves import (check_corners, per_point, results_table, run_specs, simulated_implausibility,
                                         stream_seed, wave_design)
@@ -37,6 +37,7 @@ from model.runs.sweep.store import FAILURES, MANIFEST, RUNS, done_runs, now, wri
 KIND = "calibration"
 POSTERIOR = "posterior.parquet"
 DIAGNOSTICS = "diagnostics.json"
+DESIGN = "design.parquet"
 
 
 @dataclass
@@ -100,7 +101,8 @@ def run_calibration(cal: Calibration, out: Path | None = None, workers: int | No
             "targets": [t.id for t in cal.targets], "parameters": [p.model_dump() for p in cal.parameters],
             "settings": cal.meta.model_dump(mode="json", exclude={"targets"}),
             "versions": versions(), "git_commit": git_commit(), "created": now(), "sessions": []}, KIND)
-        session = {"started": now(), "command": command, "git_commit": git_commit()}
+        session = {"started": now(), "command": command, "git_commit": git_commit(),
+                   "emulator_environment": fit_environment()}
         manifest["sessions"].append(session)
         manifest["status"] = "running"
         write_json(folder / MANIFEST, manifest, default=json_default)
@@ -167,8 +169,9 @@ def _waves(cal: Calibration, folder: Path, backend: _Backend, progress: bool, ma
         for sub in (RUNS, FAILURES):
             (wdir / sub).mkdir(parents=True, exist_ok=True)
             remove_stale_in(wdir / sub)
+        u, how = _started_design(cal, wdir, u, how)
         specs, design = run_specs(cal, u)
-        write_table(wdir / "design.parquet", pa.Table.from_pandas(design, preserve_index=False))
+        write_table(wdir / DESIGN, pa.Table.from_pandas(design, preserve_index=False))
         ran += _run_wave(cal, wave, wdir, specs, backend, progress, prev_fraction)
         total += len(specs)
         results = results_table(cal, wdir, design)
@@ -203,6 +206,24 @@ def _waves(cal: Calibration, folder: Path, backend: _Backend, progress: bool, ma
     _charts(cal, folder)
     return CalibrationReport(folder, len([w for w in waves_diag if "points" in w]), total, ran,
                              diag["posterior_points"], len(posterior), 0.0)
+
+
+def _started_design(cal: Calibration, wdir: Path, u: np.ndarray, how: dict) -> tuple[np.ndarray, dict]:
+    """A resumed wave goes on with the points it was started on. The emulators that chose them
+    are refitted on resume, and on another machine (another BLAS build) their optimiser may
+    end elsewhere and choose other points: the finished runs would then be orphans."""
+    saved = wdir / DESIGN
+    if not saved.exists():
+        return u, how
+    design = pd.read_parquet(saved)
+    first = design[design.replicate == 0].sort_values("point")
+    started = first[[f"u_{p.name}" for p in cal.parameters]].to_numpy(dtype=float)
+    if started.shape == u.shape and np.array_equal(started, u):
+        return u, how
+    _say(f"corridor: {cal.name}: {wdir.name}: going on with the points it was started on "
+         "(this session's emulators would choose others)")
+    return started, {**how, "design": "the points the interrupted session started; this session's "
+                                      "emulators chose others"}
 
 
 def _final_region(cal: Calibration, emulators: list[list]) -> float:
