@@ -36,3 +36,38 @@ def test_every_scenario_holds_the_central_posterior_point(path):
     for p in params:
         for dotted in ([p["path"]] if isinstance(p["path"], str) else p["path"]):
             assert float(get_path(data, dotted)) == pytest.approx(float(central[p["name"]]), rel=1e-3), (path.name, dotted)
+
+
+@pytest.mark.parametrize("path", LIBRARY, ids=lambda p: p.stem)
+def test_every_scenario_takes_every_shipped_posterior_draw(path):
+    """`--posterior experiments/history/calibration` works on the whole library: every draw's
+    values pass each scenario's own bounds (at_draws validates them all before any run)."""
+    from model.runs.posterior import at_draws
+
+    sc, _ = load_scenario(path)
+    posterior = load_draws(SHIPPED)
+    drawn = at_draws(sc, posterior, path)
+    assert len(drawn) == len(posterior[1]) > 0
+    params = posterior[0]
+    for draw, at in drawn[:3]:
+        data = dump(at)
+        for p in params:
+            dotted = p["path"] if isinstance(p["path"], str) else p["path"][0]
+            assert float(get_path(data, dotted)) == pytest.approx(float(draw[p["name"]]))
+
+
+@pytest.mark.slow
+def test_a_library_scenario_runs_over_the_shipped_posterior(tmp_path):
+    import subprocess
+    import sys
+
+    import pandas as pd
+
+    out = tmp_path / "r"
+    r = subprocess.run([sys.executable, "-m", "model.cli", "run", str(ROOT / "scenarios" / "mexico_crackdown.toml"),
+                        "--posterior", str(SHIPPED), "--draws", "2", "--steps", "12", "--out", str(out),
+                        "--no-charts", "--quiet"], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    draws = pd.read_parquet(out / "posterior.parquet")
+    assert len(draws) == 2 and draws.delivered_t.notna().all()
+    assert "over 2 posterior draws" in r.stdout

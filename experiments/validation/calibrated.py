@@ -11,14 +11,17 @@ over the posterior's points) on one seed each. Every row is computed by model.ru
 the function the calibration itself uses. Writes calibrated.json and the generated section
 calibrated.md, and rewrites VALIDATION.md. `cases` runs the four validation cases of
 cases.py at `--draws` posterior draws x `--seeds` seeds (calibrated_cases.json), beside their
-verdicts before calibration (results.json as it stood, copied in). The hand-set values are
-read from the shipped scenario, so the runs are made while it still holds them (before the calibrated values are
-written into scenarios/baseline.toml); --markdown-only rewrites the section afterwards.
+verdicts before calibration (results_hand_set.json: cases.py's results.json at commit 77dc0ca,
+the last with hand-set values) and at the calibrated point (results.json, cases.py on the
+shipped scenarios). The hand-set values are read from scenarios/baseline.toml's comments
+("calibrated (MODEL.md §7.20); hand-set X"), where the shipped values record what they
+replaced; --markdown-only rewrites the section from the stored JSON files.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -36,13 +39,33 @@ from model.runs.posterior import apply_draw, central_draw, load_draws  # noqa: E
 from model.runs.record import load_record  # noqa: E402
 from model.runs.seeds import replication_seeds  # noqa: E402
 from model.runs.simulate import simulate  # noqa: E402
-from model.runs.sweep.experiment import dump, get_path  # noqa: E402
 from model.scenario import load_scenario  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 CALIBRATION = ROOT / "experiments" / "calibration.toml"
 REPLAY_JSON = HERE / "calibrated.json"
+HAND_SET_CASES = HERE / "results_hand_set.json"
+BASELINE = ROOT / "scenarios" / "baseline.toml"
+MARK = re.compile(r"^(\w+)\s*=\s*\S+\s*#\s*calibrated \(MODEL\.md §7\.20\); hand-set (\S+)")
 CASES_JSON = HERE / "calibrated_cases.json"
+
+
+def hand_set_values(params: list[dict]) -> dict:
+    """Each calibrated parameter's hand-set value, from the comment beside its shipped value."""
+    found, table = {}, ""
+    for line in BASELINE.read_text(encoding="utf-8").splitlines():
+        if re.match(r"^\[[^\[]", line):
+            table = line.strip().strip("[]")
+        m = MARK.match(line)
+        if m:
+            found[f"{table}.{m.group(1)}"] = float(m.group(2))
+    out = {}
+    for p in params:
+        path = p["path"] if isinstance(p["path"], str) else p["path"][0]
+        if path not in found:
+            raise SystemExit(f"{BASELINE}: {path} has no '# calibrated (MODEL.md §7.20); hand-set X' comment")
+        out[p["name"]] = found[path]
+    return out
 
 
 def _rows(ts_list, rows) -> dict:
@@ -54,14 +77,13 @@ def run_all(folder: Path, n_draws: int, n_seeds: int) -> dict:
     params, draws = load_draws(folder, n_draws)
     post_all = load_draws(folder)[1]
     sc, cmap = load_scenario(cal.scenario_path)
-    base = dump(sc)
-    hand = {p["name"]: float(get_path(base, p["path"] if isinstance(p["path"], str) else p["path"][0])) for p in params}
+    hand = hand_set_values(params)
     median = {p["name"]: float(post_all[p["name"]].median()) for p in params}
     central = central_draw(params, post_all)
     seeds = replication_seeds(ROOT_SEED, n_seeds + n_draws)
     rows = load_record(cal.record_path)
     t0 = time.perf_counter()
-    hand_ts = [simulate(sc, cmap, s).timeseries for s in seeds[:n_seeds]]
+    hand_ts = [simulate(apply_draw(sc, params, hand, CALIBRATION), cmap, s).timeseries for s in seeds[:n_seeds]]
     chosen = {n: float(central[n]) for n in median}
     cal_sc = apply_draw(sc, params, chosen, CALIBRATION)
     cal_ts = [simulate(cal_sc, cmap, s).timeseries for s in seeds[:n_seeds]]
@@ -87,15 +109,18 @@ def run_all(folder: Path, n_draws: int, n_seeds: int) -> dict:
 
 
 def run_cases(folder: Path, n_draws: int, n_seeds: int) -> dict:
-    """The validation cases over posterior draws x seeds; the hand-set verdicts beside them."""
-    before = json.loads((HERE / "results.json").read_text())
+    """The validation cases over posterior draws x seeds; the hand-set and calibrated-point verdicts beside them."""
+    before = json.loads(HAND_SET_CASES.read_text())
+    point = json.loads((HERE / "results.json").read_text())
     draws = cases.use_posterior(folder, n_draws)
     seeds = replication_seeds(ROOT_SEED, n_seeds)
     runs = [(d, s) for d in draws for s in seeds]
     out = cases.run_cases(runs)
     return {"date": time.strftime("%Y-%m-%d"), "draws": len(draws), "seeds": seeds,
             "before": [{"passed": r["passed"], "measured": r["measured"]} for r in before["results"]],
-            "before_seeds": len(before["seeds"]), "results": out}
+            "before_seeds": len(before["seeds"]),
+            "point": [{"passed": r["passed"], "measured": r["measured"]} for r in point["results"]],
+            "point_seeds": len(point["seeds"]), "results": out}
 
 
 def _v(x: float) -> str:
@@ -155,12 +180,14 @@ def write_section(rec: dict, path: Path) -> None:
 def _cases_section(rec: dict) -> list[str]:
     verdict = {True: "PASS", False: "**FAIL**"}
     lines = ["", "### The four validation cases, before and after calibration", "",
-             f"Before: the hand-set model, {rec['before_seeds']} seeds. After: the calibrated model at "
-             f"{rec['draws']} posterior draws x {len(rec['seeds'])} seeds ({rec['draws'] * len(rec['seeds'])} runs "
-             "per scenario), mean [min, max]; the criteria are those of the cases above, unchanged.", "",
-             "| case | before | after (posterior) | measured after |", "|---|---|---|---|"]
-    for i, (b, r) in enumerate(zip(rec["before"], rec["results"]), 1):
-        lines.append(f"| {i} | {verdict[b['passed']]} | {verdict[r['passed']]} | "
+             f"Hand-set: the model before calibration, {rec['before_seeds']} seeds (results_hand_set.json). "
+             f"Calibrated point: the shipped scenarios, {rec['point_seeds']} seeds (results.json, the cases above). "
+             f"Posterior: {rec['draws']} posterior draws x {len(rec['seeds'])} seeds "
+             f"({rec['draws'] * len(rec['seeds'])} runs per scenario), mean [min, max]; the criteria are those of "
+             "the cases above, unchanged.", "",
+             "| case | hand-set | calibrated point | posterior | measured over the posterior |", "|---|---|---|---|---|"]
+    for i, (b, c, r) in enumerate(zip(rec["before"], rec["point"], rec["results"]), 1):
+        lines.append(f"| {i} | {verdict[b['passed']]} | {verdict[c['passed']]} | {verdict[r['passed']]} | "
                      + "; ".join(f"{k}: {cases._fmt(v)}" for k, v in r["measured"].items()) + " |")
     return lines
 
