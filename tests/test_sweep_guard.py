@@ -186,7 +186,10 @@ def test_a_second_client_on_the_same_folder_is_refused_naming_the_first(tmp_path
 @pytest.mark.slow
 @pytest.mark.distributed
 def test_ctrl_c_on_a_local_cluster_saves_what_finished_in_one_line(tmp_path):
-    exp = write_toy_experiment(tmp_path / "exp", steps=450, units=(4.0, 8.0, 12.0))   # 12 runs, ~1 s each
+    # 36 runs of ~1 s: long enough that the sweep cannot end before the signal even when a
+    # loaded CI machine delays this test between seeing the first run file and sending it
+    n = 36
+    exp = write_toy_experiment(tmp_path / "exp", steps=450, units=(4.0, 8.0, 12.0), replications=6)
     out = tmp_path / "out"
     client = _sweep(exp, out, "--workers", "2")
     try:
@@ -201,14 +204,14 @@ def test_ctrl_c_on_a_local_cluster_saves_what_finished_in_one_line(tmp_path):
     lines = err.strip().splitlines()
     assert "Traceback" not in err and len(lines) <= 3, err
     saved = len(list((out / "runs").glob("r*.parquet")))
-    assert 1 <= saved < 12
-    assert lines[-1] == (f"corridor: interrupted: {saved} of 12 runs saved in {out}/ (summary.parquet), "
-                         f"{12 - saved} left; resume with: corridor sweep {exp} --out {out} --workers 2")
+    assert 1 <= saved < n
+    assert lines[-1] == (f"corridor: interrupted: {saved} of {n} runs saved in {out}/ (summary.parquet), "
+                         f"{n - saved} left; resume with: corridor sweep {exp} --out {out} --workers 2")
     m = json.loads((out / "manifest.json").read_text())
     assert m["status"] == "interrupted" and m["sessions"][-1]["interrupted"] and m["counts"]["done"] == saved
     assert len(pd.read_parquet(out / "summary.parquet")) == saved and not (out / ".lock").exists()
     r = corridor_cli("sweep", exp, "--out", out, "--workers", "2", "--quiet", timeout=300)
     assert r.returncode == 0, r.stderr
-    assert f"{12 - saved} new, {saved} already done, 0 failed" in r.stdout
+    assert f"{n - saved} new, {saved} already done, 0 failed" in r.stdout
     assert "measured on the runs done" in r.stderr.splitlines()[0]
     assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
