@@ -13,6 +13,7 @@ whole seed variance counts), and Var_discrepancy = (discrepancy x |z|)^2.
 
 from __future__ import annotations
 
+import platform
 import warnings
 from dataclasses import dataclass
 
@@ -30,8 +31,6 @@ def fit_environment() -> dict:
     optimiser is not: a BLAS built for another CPU rounds differently and L-BFGS can end in
     another local optimum, so later waves' designs may differ between machines.
     """
-    import platform
-
     import sklearn
     from threadpoolctl import threadpool_info
 
@@ -48,7 +47,6 @@ def _cpu_model() -> str:
                 return line.split(":", 1)[1].strip()
     except OSError:
         pass
-    import platform
     return platform.processor()
 
 

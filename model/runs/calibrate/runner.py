@@ -27,8 +27,8 @@ import pyarrow as pa
 from model.errors import InputError
 from model.runs.calibrate.emulate import fit_emulator, fit_environment, reduce_over_targets
 from model.runs.calibrate.spec import Calibration
-from model.runs.calibrate.waves import (check_corners, per_point, results_table, run_specs, simulated_implausibility,
-                                        stream_seed, wave_design)
+from model.runs.calibrate.waves import (check_corners, design_points, per_point, results_table, run_specs,
+                                        simulated_implausibility, stream_seed, wave_design)
 from model.runs.folders import check_target, default_out, folder_kind, mark, remove_stale_in, write_json
 from model.runs.results import command_line, git_commit, json_default, versions
 from model.runs.sweep.guard import folder_lock
@@ -215,9 +215,7 @@ def _started_design(cal: Calibration, wdir: Path, u: np.ndarray, how: dict) -> t
     saved = wdir / DESIGN
     if not saved.exists():
         return u, how
-    design = pd.read_parquet(saved)
-    first = design[design.replicate == 0].sort_values("point")
-    started = first[[f"u_{p.name}" for p in cal.parameters]].to_numpy(dtype=float)
+    started = design_points(cal, pd.read_parquet(saved))
     if started.shape == u.shape and np.array_equal(started, u):
         return u, how
     _say(f"corridor: {cal.name}: {wdir.name}: going on with the points it was started on "

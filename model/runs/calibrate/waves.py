@@ -113,6 +113,12 @@ def run_specs(cal: Calibration, u: np.ndarray) -> tuple[list[RunSpec], pd.DataFr
     return specs, pd.DataFrame(rows)
 
 
+def design_points(cal: Calibration, design: pd.DataFrame) -> np.ndarray:
+    """A written design's unit-cube points, in point order, exactly as run_specs stored them."""
+    first = design[design.replicate == 0].sort_values("point")
+    return first[[f"u_{p.name}" for p in cal.parameters]].to_numpy(dtype=float)
+
+
 def results_table(cal: Calibration, wave_dir: Path, design: pd.DataFrame) -> pd.DataFrame:
     """Each run's target observables from its run file (design order)."""
     out = []
