@@ -87,6 +87,13 @@ class Recorder:
             if code != "INTL":
                 row[f"air_landings_{code}"] = float(landed[ci])
                 row[f"air_flights_{code}"] = int(round(flights[ci]))
+        # cocaine seized this month in each jurisdiction, where the load was stopped (INTL: open
+        # sea); summed over every code, including INTL, it is the month's growth of cocaine_seized
+        stops = [(node, v) for com, _, node, v in ev.seizures if com == Commodity.COCAINE]
+        seized_in = np.bincount(m.node_country[np.array([n for n, _ in stops], np.int64)],
+                                weights=np.array([v for _, v in stops], float), minlength=len(cm.country_codes))
+        for ci, code in enumerate(cm.country_codes):
+            row[f"cocaine_seized_in_{code}"] = float(seized_in[ci])
         if hasattr(m.wildlife, "columns"):          # wildlife by species group (model/agents/wildlife.py)
             row |= m.wildlife.columns(ev, L)
         if m.deforestation is not None:

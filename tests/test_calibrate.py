@@ -101,7 +101,16 @@ def hand_made() -> pd.DataFrame:
         "cocaine_shipped": [2.0, 5.0, 9.0, 14.0],
         "migrants_kidnapped_MX": [0.0, 50.0, 25.0, 0.0],
         "organisations": [5, 5, 7, 6],
-    })
+    }).assign(**seized_in({"GT": [1.0, 2.0, 0.0, 0.0], "HN": [0.0, 1.0, 0.0, 0.0], "JM": [0.0, 1.0, 3.0, 0.0],
+                             "MX": [9.0, 9.0, 9.0, 9.0], "INTL": [4.0, 4.0, 4.0, 4.0]}))
+
+
+def seized_in(some: dict) -> dict:
+    """cocaine_seized_in_<CC> for every Central American and Caribbean code (and any other given)."""
+    from model.metrics import CENTRAL_AMERICA
+    from model.runs.observe import CARIBBEAN
+    codes = list(CENTRAL_AMERICA + CARIBBEAN) + [c for c in some if c not in CENTRAL_AMERICA + CARIBBEAN]
+    return {f"cocaine_seized_in_{c}": some.get(c, [0.0] * 4) for c in codes}
 
 
 def test_observe_hand_computed():
@@ -120,6 +129,11 @@ def test_observe_hand_computed():
     # the most organisations in any month of the period, not the last month's (7 in January, 6 in February)
     assert observe(ts, "organisations", "all", "2006-11", "2006-12") == 5.0
     assert observe(ts, "organisations", "all", "2006-12", "2007-02") == 7.0
+    # Central America's share of the seizures in Central America and the Caribbean (Mexico and the
+    # open sea not counted): Dec-Jan GT 2 + HN 1 of GT 2 + HN 1 + JM 1 + JM 3 = 3 / 7; none in Feb
+    assert observe(ts, "central_america_seizure_share", "all", "2006-12", "2007-01") == pytest.approx(3 / 7)
+    assert observe(ts, "central_america_seizure_share", "all", "2006-11", "2006-11") == 1.0
+    assert observe(ts, "central_america_seizure_share", "all", "2007-02", "2007-02") == 0.0
 
 
 def test_observe_refuses_what_it_cannot_give():

@@ -23,6 +23,7 @@ COLUMNS = ["id", "quantity", "place", "start", "end", "value", "low", "high", "u
 QUANTITIES = {
     "vector_share": ("share", {"eastern_pacific", "western_caribbean", "eastern_caribbean", "mexico_overland"}),
     "central_america_share": ("share", {"all"}),
+    "central_america_seizure_share": ("share", {"all"}),
     "transit_share": ("share", None),
     "air_flights": ("flights", None),
     "homicide_rate": ("per 100,000 per year", None),

@@ -49,6 +49,9 @@ def test_conservation_every_step_on_the_real_map(crackdown):
     assert states.tolist() == [expected_spawned(sc, t + 1) * per for t in range(48)]
     for end in ("arrived", "returned", "rescued"):      # journeys that ended stay ended
         assert (np.diff(ts[f"migrants_{end}"]) >= 0).all()
+    # seizures by jurisdiction (INTL included) add up to the ledger's, month by month
+    by_place = ts[[c for c in ts.columns if c.startswith("cocaine_seized_in_")]].sum(axis=1).cumsum()
+    assert len(by_place) and np.abs(by_place - ts.cocaine_seized).max() <= 1e-9 * max(ts.cocaine_seized.max(), 1)
     # every finished load crossed at least one country, and no country more than all of them
     for col in ts.columns:
         if col.startswith("transit_"):

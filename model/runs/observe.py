@@ -14,9 +14,14 @@ from typing import Callable
 
 import pandas as pd
 
+from model.metrics import CENTRAL_AMERICA
+
 VECTORS = ("eastern_pacific", "western_caribbean", "eastern_caribbean", "mexico_overland")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+# the Caribbean jurisdictions of the transit-zone map (islands; Puerto Rico included), the
+# other half of UNODC's "Central America and the Caribbean" (2012)
+CARIBBEAN = ("AG", "BS", "CU", "CW", "DM", "DO", "GP", "HT", "JM", "KN", "MQ", "PR", "TT")
 
 
 class ObservableError(ValueError):
@@ -55,6 +60,15 @@ def _cumulative_over(col: str):
     return compute
 
 
+def _seized_in(codes) -> list[str]:
+    return [f"cocaine_seized_in_{c}" for c in codes]
+
+
+def _central_america_seizure_share(w: pd.DataFrame, place: str, ts: pd.DataFrame) -> float:
+    return _ratio(w[_seized_in(CENTRAL_AMERICA)].to_numpy().sum(),
+                  w[_seized_in(CENTRAL_AMERICA + CARIBBEAN)].to_numpy().sum())
+
+
 def _homicide_rate(w: pd.DataFrame, place: str, ts: pd.DataFrame) -> float:
     pop = float(w[f"population_{place}"].mean())
     return _ratio(w[f"homicides_{place}"].sum(), pop) * 1e5 * 12.0 / _months(w)
@@ -78,6 +92,10 @@ QUANTITIES: dict[str, Quantity] = {q.name: q for q in [
              lambda p: ["mexico_overland_via_GT", "mexico_overland_completed"],
              lambda w, p, ts: _ratio(w["mexico_overland_via_GT"].sum(), w["mexico_overland_completed"].sum()),
              validation_only=True),
+    Quantity("central_america_seizure_share", "share", "all",
+             "cocaine seized in Central America's jurisdictions (land and territorial waters) / cocaine "
+             "seized in Central America's and the Caribbean's, over the period: sums of cocaine_seized_in_<CC>",
+             lambda p: _seized_in(CENTRAL_AMERICA + CARIBBEAN), _central_america_seizure_share),
     Quantity("air_flights", "flights", "country",
              "cocaine flights landing in <CC> over the period: sum of air_flights_<CC>",
              lambda p: [f"air_flights_{p}"], lambda w, p, ts: float(w[f"air_flights_{p}"].sum())),
