@@ -20,6 +20,9 @@ from model.loads import LoadBook
 from model.vectors import FLAGS, by_mode_and_vector, edge_tags, mode_vector_summary, route_tags
 
 CENTRAL_AMERICA = ("GT", "BZ", "HN", "SV", "NI", "CR", "PA")
+# the Caribbean jurisdictions of the transit-zone map (islands; Puerto Rico included), the
+# other half of UNODC's "Central America and the Caribbean" (2012)
+CARIBBEAN = ("AG", "BS", "CU", "CW", "DM", "DO", "GP", "HT", "JM", "KN", "MQ", "PR", "TT")
 __all__ = ["FLAGS"]    # re-exported: the vectors' one definition lives in model.vectors
 
 

@@ -107,8 +107,7 @@ def hand_made() -> pd.DataFrame:
 
 def seized_in(some: dict) -> dict:
     """cocaine_seized_in_<CC> for every Central American and Caribbean code (and any other given)."""
-    from model.metrics import CENTRAL_AMERICA
-    from model.runs.observe import CARIBBEAN
+    from model.metrics import CARIBBEAN, CENTRAL_AMERICA
     codes = list(CENTRAL_AMERICA + CARIBBEAN) + [c for c in some if c not in CENTRAL_AMERICA + CARIBBEAN]
     return {f"cocaine_seized_in_{c}": some.get(c, [0.0] * 4) for c in codes}
 

@@ -14,14 +14,11 @@ from typing import Callable
 
 import pandas as pd
 
-from model.metrics import CENTRAL_AMERICA
+from model.metrics import CARIBBEAN, CENTRAL_AMERICA
 
 VECTORS = ("eastern_pacific", "western_caribbean", "eastern_caribbean", "mexico_overland")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-# the Caribbean jurisdictions of the transit-zone map (islands; Puerto Rico included), the
-# other half of UNODC's "Central America and the Caribbean" (2012)
-CARIBBEAN = ("AG", "BS", "CU", "CW", "DM", "DO", "GP", "HT", "JM", "KN", "MQ", "PR", "TT")
 
 
 class ObservableError(ValueError):
