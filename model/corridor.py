@@ -122,6 +122,8 @@ class CorridorModel(mesa.Model):
         self.homicides = HomicideModel(scenario.homicides, scenario.arms, cmap.country, cmap.land,
                                        list(cmap.country_codes), population_for(scenario), seed)
         self.step_homicides = np.zeros(len(cmap.country_codes))   # per country index
+        plaza = grid.disk(scenario.homicides.territory_km, self.cell_km)   # whole cells, rounded down
+        self._plaza_reach = grid.offsets(plaza) if plaza.size > 1 else None
         self.step_population = np.zeros(len(cmap.country_codes))
         self.recorder = Recorder(self)
         self._gang_fields()
@@ -261,7 +263,7 @@ class CorridorModel(mesa.Model):
         y, m = map(int, self.config.scenario.start_month.split("-"))
         year = y + (m - 1 + now + 0.5) / 12.0          # mid-month, as a fractional year
         self.step_homicides, self.step_population = self.homicides.month(
-            year, contested(self.step_flow_by_cartel, self.cmap.shape), self.gang_strength,
+            year, contested(self.step_flow_by_cartel, self.cmap.shape, self._plaza_reach), self.gang_strength,
             self.coverage_all, self.organisations.kingpin_shock)
 
     def _write_layers(self, cocaine: np.ndarray, violence: np.ndarray) -> None:

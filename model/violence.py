@@ -5,10 +5,23 @@ from __future__ import annotations
 
 import numpy as np
 
+from model.world import grid
 
-def contested(flow_by_cartel: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Per cell [x, y], how many organisations beyond the first move cocaine through it."""
-    active = (flow_by_cartel > 0).sum(axis=0).reshape(shape)
+
+def contested(flow_by_cartel: np.ndarray, shape: tuple[int, int], reach: np.ndarray | None = None) -> np.ndarray:
+    """Per cell [x, y], how many organisations beyond the first move cocaine through it.
+
+    With `reach` (the (dx, dy) offsets of a disk, model.world.grid), an organisation holds
+    every cell within that reach of a cell its cocaine passed (its plaza: the municipality a
+    route crosses and its neighbours), and the count is of organisations holding the cell.
+    """
+    if reach is None:
+        active = (flow_by_cartel > 0).sum(axis=0).reshape(shape)
+    else:
+        active = np.zeros(shape)
+        for flow in flow_by_cartel:
+            xs, ys = np.nonzero(flow.reshape(shape) > 0)
+            active += grid.stamp(shape, xs, ys, reach) > 0
     return np.maximum(active - 1, 0)
 
 

@@ -17,6 +17,8 @@ from model.homicides import HomicideModel, Population, arms_by_country, rate_per
 from model.metrics import homicide_rates
 from model.scenario import parse_scenario
 from model.scenario.schema import Arms, Homicides
+from model.violence import contested
+from model.world import grid
 from model.world.geography import load_map
 from toy import write_two_corridors
 
@@ -107,6 +109,42 @@ def test_contested_plazas_and_gang_territory_add_their_rate_per_cell():
     lam = m.expected(2005.5, contested, gang, np.zeros(shape))
     assert lam[1, 1] == pytest.approx(3.0) and lam[2, 0] == pytest.approx(2.0)
     assert lam.sum() == pytest.approx(5.0)
+
+
+CROSS = grid.offsets(grid.disk(1.0, 1.0))     # a one-cell reach: the cell and its 4 neighbours
+
+
+def flows_at(shape, *cells) -> np.ndarray:
+    """One organisation per cell given, its cocaine through that cell only ([cartel, node])."""
+    f = np.zeros((len(cells), shape[0] * shape[1]))
+    for k, (x, y) in enumerate(cells):
+        f[k, x * shape[1] + y] = 1.0
+    return f
+
+
+def test_plazas_with_a_reach_are_contested_where_they_overlap_not_only_where_routes_meet():
+    shape = (7, 3)
+    apart = flows_at(shape, (1, 1), (3, 1))        # two routes two cells apart: no cell shared
+    assert contested(apart, shape).sum() == 0
+    c = contested(apart, shape, CROSS)             # their plazas share the cell between them
+    assert c[2, 1] == 1 and c.sum() == 1
+    far = flows_at(shape, (1, 1), (4, 1))          # three cells apart: plazas do not touch
+    assert contested(far, shape, CROSS).sum() == 0
+    same = flows_at(shape, (1, 1), (1, 1), (1, 1))  # three organisations through one cell
+    c = contested(same, shape, CROSS)
+    assert c[1, 1] == 2 and c[0, 1] == 2 and c.sum() == 5 * 2
+
+
+@settings(max_examples=40)
+@given(st.lists(st.lists(st.booleans(), min_size=20, max_size=20), min_size=1, max_size=4))
+def test_a_reach_only_adds_holders(rows):
+    """An organisation holds every cell its cocaine passed, and more with a reach, so no cell
+    is less contested with a reach than without, and every contest stays below the organisations."""
+    shape = (5, 4)
+    flows = np.array(rows, float)
+    with_reach = contested(flows, shape, CROSS)
+    assert (with_reach >= contested(flows, shape)).all()
+    assert with_reach.max() <= max(len(rows) - 1, 0)
 
 
 def two_countries(people_w: float, people_s: float) -> HomicideModel:

@@ -5,7 +5,7 @@ before calibration (the hand-set parameters) and over the posterior of `corridor
     python experiments/validation/calibrated.py --only cases [--posterior DIR] [--draws 3] [--seeds 2]
 
 `replay` runs scenarios/history.toml at the hand-set values and at the calibrated values (the
-posterior point nearest the marginal medians, which the shipped scenarios take), each on
+posterior point of least implausibility, which the shipped scenarios take), each on
 `--seeds` seeds from ROOT_SEED, and at `--draws` posterior draws (load_draws: spread evenly
 over the posterior's points) on one seed each. Every row is computed by model.runs.observe,
 the function the calibration itself uses. Writes calibrated.json and the generated section
@@ -35,7 +35,7 @@ import cases  # noqa: E402
 from cases import ROOT_SEED, rewrite_markdown, spread, validation_args  # noqa: E402
 from model.runs.calibrate import load_calibration  # noqa: E402
 from model.runs.observe import observe  # noqa: E402
-from model.runs.posterior import apply_draw, central_draw, load_draws  # noqa: E402
+from model.runs.posterior import apply_draw, best_draw, load_draws  # noqa: E402
 from model.runs.record import load_record  # noqa: E402
 from model.runs.seeds import replication_seeds  # noqa: E402
 from model.runs.simulate import simulate  # noqa: E402
@@ -79,7 +79,7 @@ def run_all(folder: Path, n_draws: int, n_seeds: int) -> dict:
     sc, cmap = load_scenario(cal.scenario_path)
     hand = hand_set_values(params)
     median = {p["name"]: float(post_all[p["name"]].median()) for p in params}
-    central = central_draw(params, post_all)
+    central = best_draw(folder)
     seeds = replication_seeds(ROOT_SEED, n_seeds + n_draws)
     rows = load_record(cal.record_path)
     t0 = time.perf_counter()
@@ -146,8 +146,8 @@ def write_section(rec: dict, path: Path) -> None:
              f"folder `{rec['calibration']}` (`corridor calibrate experiments/calibration.toml`; MODEL.md §7.20; "
              f"numbers: `experiments/validation/calibrated.json`). The replay is scenarios/history.toml "
              "(1996-2011). *Hand-set*: the parameters as set by hand before this calibration; *calibrated*: "
-             f"posterior point {rec['central_point']}, the one nearest the marginal medians (a non-implausible "
-             "point itself, which the vector of medians need not be), which the shipped scenarios now hold; "
+             f"posterior point {rec['central_point']}, the one of least implausibility on the calibration's own "
+             "runs (its best fit to the targets), which the shipped scenarios now hold; "
              f"each on {rec['n_seeds']} seeds, mean [min, max]. *Posterior*: {rec['n_draws']} draws spread over "
              f"the posterior's {rec['posterior_points']} points, one seed each, mean [min, max]: parameter and "
              "seed uncertainty together. Every value is "

@@ -177,8 +177,12 @@ def range_lines(df: pd.DataFrame) -> list[str]:
     return out
 
 
-def central_draw(params: list[dict], points: pd.DataFrame) -> pd.Series:
-    """The posterior point nearest the marginal medians, in prior widths: the values the shipped
-    scenarios take (a point that is itself non-implausible, which the medians need not be)."""
-    dist = sum(((points[p["name"]] - points[p["name"]].median()) / (p["high"] - p["low"])) ** 2 for p in params)
-    return points.loc[dist.idxmin()]
+def best_draw(folder: Path) -> pd.Series:
+    """The posterior point of least implausibility (the calibration's own measure, on its
+    simulated runs): the values the shipped scenarios take. The point nearest the marginal
+    medians, the rule before, could miss several targets at once (MODEL.md §7.20)."""
+    post = pd.read_parquet(Path(folder) / "posterior.parquet")
+    fit = post.groupby("point")["implausibility"].max()        # one value per point
+    best = int(fit.sort_index().idxmin())                      # ties: the first point
+    points = load_draws(folder)[1]
+    return points.loc[points["point"] == best].iloc[0]

@@ -49,8 +49,14 @@ class Homicides(Strict):
         default_factory=dict, description="baseline_rate per country code (homicides/100,000·year)")
     contest: float = P(17.2, unit="homicides/100,000·year per extra organisation in a cell", ge=0, le=1e4,
                        source=CONVERTED + "; direction: Dell, AER 2015",
-                       doc="homicide rate added in a cell where more than one organisation's cocaine passes "
-                           "(contested plazas), per organisation beyond the first")
+                       doc="homicide rate added in a cell held by more than one organisation's plaza "
+                           "(contested plazas, see territory_km), per organisation beyond the first")
+    territory_km: float = P(0.0, unit="km", ge=0, le=500,
+                            source="modelling assumption; Dell, AER 2015 and Lindo & Padilla-Romo 2018 find "
+                                   "trafficking violence in the municipalities a route crosses and their neighbours",
+                            doc="an organisation holds the cells within this distance of those its cocaine passed; "
+                                "`contest` counts the organisations beyond the first holding a cell "
+                                "(0: only the cells the cocaine itself passed)")
     gang: float = P(8.6, unit="homicides/100,000·year per unit gang strength in a cell", ge=0, le=1e4,
                     source=CONVERTED + "; CSIS 2009 (maras' extortion and turf violence)",
                     doc="homicide rate added in gang territory, whether or not cocaine passes")
