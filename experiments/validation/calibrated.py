@@ -79,12 +79,12 @@ def run_all(folder: Path, n_draws: int, n_seeds: int) -> dict:
     sc, cmap = load_scenario(cal.scenario_path)
     hand = hand_set_values(params)
     median = {p["name"]: float(post_all[p["name"]].median()) for p in params}
-    central = best_draw(folder)
+    shipped = best_draw(folder)
     seeds = replication_seeds(ROOT_SEED, n_seeds + n_draws)
     rows = load_record(cal.record_path)
     t0 = time.perf_counter()
     hand_ts = [simulate(apply_draw(sc, params, hand, CALIBRATION), cmap, s).timeseries for s in seeds[:n_seeds]]
-    chosen = {n: float(central[n]) for n in median}
+    chosen = {n: float(shipped[n]) for n in median}
     cal_sc = apply_draw(sc, params, chosen, CALIBRATION)
     cal_ts = [simulate(cal_sc, cmap, s).timeseries for s in seeds[:n_seeds]]
     draw_ts = [simulate(apply_draw(sc, params, d, CALIBRATION), cmap, s).timeseries
@@ -93,11 +93,11 @@ def run_all(folder: Path, n_draws: int, n_seeds: int) -> dict:
     return {
         "date": time.strftime("%Y-%m-%d"), "calibration": str(folder.relative_to(ROOT) if folder.is_relative_to(ROOT)
                                                               else folder),
-        "central_point": int(central["point"]), "seeds": seeds, "n_seeds": n_seeds, "n_draws": len(draws),
+        "shipped_point": int(shipped["point"]), "seeds": seeds, "n_seeds": n_seeds, "n_draws": len(draws),
         "posterior_points": len(post_all),
         "seconds": round(time.perf_counter() - t0, 1),
         "parameters": [{"name": p["name"], "path": p["path"], "unit": p["unit"], "hand_set": hand[p["name"]],
-                        "median": median[p["name"]], "central": float(central[p["name"]]),
+                        "median": median[p["name"]], "shipped": float(shipped[p["name"]]),
                         "q05": float(post_all[p["name"]].quantile(0.05)),
                         "q95": float(post_all[p["name"]].quantile(0.95)),
                         "low": p["low"], "high": p["high"]} for p in params],
@@ -146,7 +146,7 @@ def write_section(rec: dict, path: Path) -> None:
              f"folder `{rec['calibration']}` (`corridor calibrate experiments/calibration.toml`; MODEL.md §7.20; "
              f"numbers: `experiments/validation/calibrated.json`). The replay is scenarios/history.toml "
              "(1996-2011). *Hand-set*: the parameters as set by hand before this calibration; *calibrated*: "
-             f"posterior point {rec['central_point']}, the one of least implausibility on the calibration's own "
+             f"posterior point {rec['shipped_point']}, the one of least implausibility on the calibration's own "
              "runs (its best fit to the targets), which the shipped scenarios now hold; "
              f"each on {rec['n_seeds']} seeds, mean [min, max]. *Posterior*: {rec['n_draws']} draws spread over "
              f"the posterior's {rec['posterior_points']} points, one seed each, mean [min, max]: parameter and "
@@ -156,7 +156,7 @@ def write_section(rec: dict, path: Path) -> None:
              "posterior median [5%, 95%] |", "|---|---|---|---|---|---|---|"]
     for p in rec["parameters"]:
         lines.append(f"| {p['name']} | `{p['path']}` | {p['unit']} | {p['low']:g}-{p['high']:g} | {p['hand_set']:g} "
-                     f"| {p['central']:.3g} | {p['median']:.3g} [{p['q05']:.3g}, {p['q95']:.3g}] |")
+                     f"| {p['shipped']:.3g} | {p['median']:.3g} [{p['q05']:.3g}, {p['q95']:.3g}] |")
     for title, pick in (("Calibration targets", lambda r: r["target"]),
                         ("Calibration rows the calibration could not use (structural misses; see "
                          "experiments/calibration.toml)", lambda r: r["use"] == "calibration" and not r["target"]),
