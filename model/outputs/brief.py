@@ -44,14 +44,17 @@ NOT_MODELLED = [
     "The ranges show only the model's randomness over a few seeds, not uncertainty in its assumptions; "
     "policy sweeps (`corridor sweep`) explore those, and `corridor brief --posterior` adds the calibration's "
     "parameter uncertainty.",
-    "Cartels are a few stylised organisations. Splits, alliances, wars between them and the arrest of "
-    "leaders are not modelled.",
-    "US demand is fixed; prices, purity and the profits that drive recruitment do not respond to enforcement.",
-    "The map is a grid of 28 km cells. Roads, rivers and informal crossings are not drawn one by one; "
-    "the Caribbean route is only partly on the map (it stops at 71°W and 33°N).",
+    "Cartels are a few stylised organisations with fixed sources and ports. A leader's removal can split one "
+    "into successors on the same supply lines, and gangs can ally with them; new organisations, mergers and "
+    "new routes are not modelled.",
+    "US demand is an input (fixed, or a yearly series); prices, purity and the profits that drive recruitment "
+    "do not respond to enforcement.",
+    "The map is a grid of 28 km cells from 118°W to 59°W and 1°N to 33°N. Roads, rivers and informal "
+    "crossings are not drawn one by one.",
     "Corruption is one probability per jurisdiction; enforcement acts through a simple interdiction hazard.",
-    "Violence is a rule of thumb (events where cartels' flows meet, after seizures and in gang territory), "
-    "not calibrated to homicide statistics; counts are model events, not deaths.",
+    "Violent events are a rule of thumb (where cartels' flows meet, after seizures and in gang territory): "
+    "model events, not deaths. Homicide rates come from the same drivers, calibrated to Mexico's and "
+    "Guatemala's record; they fall far short of Honduras' and El Salvador's (VALIDATION.md).",
     "Migrants follow stylised routes and move in groups (each model agent stands for a number of people); "
     "counts are given in people but are not forecasts.",
 ]
