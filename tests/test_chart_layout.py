@@ -75,10 +75,13 @@ def run_folder(tmp_path_factory, crackdown):
     return out
 
 
-def test_flow_share_footer_is_not_drawn_over_the_legend(run_folder, tmp_path):
+@pytest.mark.parametrize("chart", ["flow_share", "homicides"])
+def test_panel_charts_footer_is_not_drawn_over_the_legend(run_folder, tmp_path, chart):
+    from model.outputs.homicides import homicide_chart
     from model.outputs.series import flow_share_chart
 
-    fig = flow_share_chart(run_folder, out=tmp_path / "share.png", dpi=60)
+    draw = {"flow_share": flow_share_chart, "homicides": homicide_chart}[chart]
+    fig = draw(run_folder, out=tmp_path / f"{chart}.png", dpi=60)
     fig.canvas.draw()
     r = fig.canvas.get_renderer()
     foot = next(t for t in fig.texts if "Corridor model" in t.get_text()).get_window_extent(r)

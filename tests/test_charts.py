@@ -165,6 +165,40 @@ def test_outcome_dashboard(run_folder, run_data, tmp_path):
     plt.close(fig)
 
 
+def test_homicide_chart_draws_the_runs_rates_beside_the_record(run_folder, run_data, tmp_path):
+    """The lines are summary.json's homicide_rate (model.metrics.homicide_rates), with and
+    without the policy; a record figure is a diamond with its range, and its country comes first."""
+    from model.metrics import homicide_rates
+    from model.outputs.homicides import homicide_chart
+
+    record = {"GT": {"2006": (39.0, 35.0, 43.0)}, "MX": {"2099": (1.0, 0.0, 2.0)}}   # 2099: not in the run
+    fig = homicide_chart(run_folder, out=tmp_path / "h.png", dpi=50, run=run_data, record=record)
+    check_png(tmp_path / "h.png", fig, 50)
+    panels = [ax for ax in fig.axes if ax.get_visible() and ax.get_title(loc="left")]
+    assert panels[0].get_title(loc="left") == "Guatemala"
+    names = {ax.get_title(loc="left") for ax in panels}
+    assert not names & {"United States", "Ecuador", "Colombia", "Venezuela", "Brazil"}   # partly on the map
+    with_, without = homicide_rates(run_data.ts)["GT"], homicide_rates(run_data.cf_ts)["GT"]
+    lines = {ln.get_label(): ln for ln in panels[0].get_lines()}
+    assert list(lines["with the policy"].get_ydata()) == pytest.approx(list(with_.values()))
+    assert list(lines["without the policy"].get_ydata()) == pytest.approx(list(without.values()))
+    diamonds = [ln for ln in panels[0].get_lines() if ln.get_marker() == "D"]
+    assert len(diamonds) == 1 and list(diamonds[0].get_ydata()) == [39.0]
+    assert list(diamonds[0].get_xdata()) == [list(with_).index("2006")]
+    assert not any(ln.get_marker() == "D" for ax in panels[1:] for ln in ax.get_lines())
+    assert {"with the policy", "without the policy", "record: what happened (range)"} <= set(legend_texts(fig))
+    assert panels[0].get_ylabel() == "homicides per 100,000 per year"
+    plt.close(fig)
+
+
+def test_the_charts_record_is_the_record_files_yearly_homicide_rows():
+    from model.outputs.homicides import record_rates
+
+    rates = record_rates()
+    assert rates["MX"]["2006"] == (10.0, 8.0, 11.0) and rates["GT"]["2011"] == (39.0, 35.0, 43.0)
+    assert all(len(y) == 4 for by_year in rates.values() for y in by_year)
+
+
 def run_data_lost_forest(folder) -> bool:
     import json
     return json.loads((folder / "summary.json").read_text())["deforestation"]["forest_lost_ha"] > 0
@@ -178,7 +212,7 @@ def test_draw_run_charts_writes_every_chart(run_folder, crackdown, tmp_path):
     # when forest was lost in these 40 months (MODEL.md §7.19; at the calibrated air cost no
     # flight lands in forest in them, so it is not)
     forest = ["deforestation.png"] if run_data_lost_forest(run_folder) else []
-    assert sorted(p.name for p in written) == sorted(forest + ["displacement.png", "flow_share.png",
+    assert sorted(p.name for p in written) == sorted(forest + ["displacement.png", "flow_share.png", "homicides.png",
                                                                "outcomes.png", "route_density.png"])
     assert all(p.stat().st_size > 1000 for p in written)
 
