@@ -181,8 +181,7 @@ def best_draw(folder: Path) -> pd.Series:
     """The posterior point of least implausibility (the calibration's own measure, on its
     simulated runs): the values the shipped scenarios take. The point nearest the marginal
     medians, the rule before, could miss several targets at once (MODEL.md §7.20)."""
-    post = pd.read_parquet(Path(folder) / "posterior.parquet")
-    fit = post.groupby("point")["implausibility"].max()        # one value per point
-    best = int(fit.sort_index().idxmin())                      # ties: the first point
-    points = load_draws(folder)[1]
+    points = load_draws(folder)[1]            # checks the folder first: one clear message if it is not one
+    fit = pd.read_parquet(Path(folder) / "posterior.parquet").groupby("point")["implausibility"].max()
+    best = int(fit.idxmin())                  # groupby sorts by point: ties go to the first
     return points.loc[points["point"] == best].iloc[0]
